@@ -1,0 +1,302 @@
+"""DNS lookups whose outcome is always data, never an exception.
+
+A Resolver asks a fixed list of nameservers (or the system's), follows CNAME
+chains, falls back to TCP when a UDP answer is truncated, and remembers every
+(name, type) it asked: one Resolver is one checking run, so a name shared by
+many domains (a provider's SPF include, say) goes on the wire once.
+"""
+
+import threading
+import time
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+import dns.exception
+import dns.flags
+import dns.message
+import dns.name
+import dns.query
+import dns.rcode
+import dns.rdataclass
+import dns.rdatatype
+import dns.resolver
+
+from .errors import InvalidNameserver
+
+DEFAULT_TIMEOUT = 2.0
+DEFAULT_LIFETIME = 5.0
+MAX_CNAME_HOPS = 8
+
+
+class Outcome(StrEnum):
+    """How a lookup ended."""
+
+    ANSWER = "answer"
+    NXDOMAIN = "nxdomain"
+    NODATA = "nodata"
+    SERVFAIL = "servfail"
+    TIMEOUT = "timeout"
+    REFUSED = "refused"
+    ERROR = "error"
+
+
+# What a checker reports for each failed outcome: a stable problem code.
+FAULT_CODES = {
+    Outcome.SERVFAIL: "dns.servfail",
+    Outcome.TIMEOUT: "dns.timeout",
+    Outcome.REFUSED: "dns.refused",
+    Outcome.ERROR: "dns.error",
+}
+
+
+@dataclass(frozen=True)
+class Lookup:
+    """The outcome of asking for one (name, type).
+
+    `records` are presentation texts: for TXT the strings of each record
+    joined without separator (as SPF, DKIM and DMARC read them), for names
+    (CNAME, MX, PTR, NS) the lower-case target without its final dot, for
+    MX only the exchange. `cnames` lists the aliases followed, in order.
+    """
+
+    name: str
+    rdtype: str
+    outcome: Outcome
+    records: tuple[str, ...] = ()
+    cnames: tuple[str, ...] = ()
+    detail: str = ""
+
+    @property
+    def answered(self) -> bool:
+        return self.outcome is Outcome.ANSWER
+
+    @property
+    def void(self) -> bool:
+        """No such name, or no record of that type: a "void lookup" in SPF terms."""
+        return self.outcome in (Outcome.NXDOMAIN, Outcome.NODATA)
+
+    @property
+    def failed(self) -> bool:
+        """The DNS did not give a usable answer: the result is unknown, not negative."""
+        return self.outcome in FAULT_CODES
+
+    @property
+    def fault_code(self) -> str | None:
+        return FAULT_CODES.get(self.outcome)
+
+
+@dataclass
+class ResolverStats:
+    """What a Resolver did on the wire, for benchmarks and monitoring."""
+
+    lookups: int = 0
+    messages_sent: int = 0
+    cache_hits: int = 0
+    tcp_fallbacks: int = 0
+
+
+@dataclass
+class _Pending:
+    done: threading.Event = field(default_factory=threading.Event)
+    result: Lookup | None = None
+
+
+def parse_nameserver(text: str) -> tuple[str, int]:
+    """Split "host" or "host:port" ("[v6]:port" for IPv6) into (host, port)."""
+    value = text.strip()
+    if not value:
+        raise InvalidNameserver("empty nameserver")
+    host, port_text = value, "53"
+    if value.startswith("["):
+        host, sep, rest = value[1:].partition("]")
+        if not sep or (rest and not rest.startswith(":")):
+            raise InvalidNameserver(f"{text!r}: expected [address]:port")
+        port_text = rest[1:] or "53"
+    elif value.count(":") == 1:
+        host, port_text = value.split(":")
+    try:
+        port = int(port_text)
+    except ValueError:
+        raise InvalidNameserver(f"{text!r}: the port must be a number") from None
+    if not 0 < port < 65536 or not host:
+        raise InvalidNameserver(f"{text!r}: expected host or host:port with a port from 1 to 65535")
+    return host, port
+
+
+class Resolver:
+    """A caching, thread-safe stub resolver for one checking run.
+
+    nameservers: "host" or "host:port" strings; None asks the system's.
+    timeout: seconds to wait for one answer; lifetime: for one lookup, retries included.
+    """
+
+    def __init__(
+        self,
+        nameservers: list[str] | tuple[str, ...] | str | None = None,
+        timeout: float = DEFAULT_TIMEOUT,
+        lifetime: float = DEFAULT_LIFETIME,
+    ):
+        if isinstance(nameservers, str):
+            nameservers = [part for part in nameservers.replace(",", " ").split() if part]
+        if nameservers:
+            self.nameservers = [parse_nameserver(server) for server in nameservers]
+        else:
+            self.nameservers = _system_nameservers()
+        if not timeout > 0 or not lifetime > 0:
+            raise InvalidNameserver("timeout and lifetime must be positive numbers of seconds")
+        self.timeout = float(timeout)
+        self.lifetime = max(float(lifetime), self.timeout)
+        self.stats = ResolverStats()
+        self._cache: dict[tuple[str, str], _Pending] = {}
+        self._lock = threading.Lock()
+
+    def lookup(self, name: str, rdtype: str, *, deadline: float | None = None) -> Lookup:
+        """Return the outcome of asking `name` for `rdtype`, asked at most once per Resolver.
+
+        deadline: a time.monotonic() instant after which the caller no longer waits.
+        """
+        rdtype = rdtype.upper()
+        key = (name.lower().rstrip("."), rdtype)
+        with self._lock:
+            pending = self._cache.get(key)
+            owner = pending is None
+            if owner:
+                pending = self._cache[key] = _Pending()
+                self.stats.lookups += 1
+            else:
+                self.stats.cache_hits += 1
+        if not owner:
+            remaining = None if deadline is None else max(0.0, deadline - time.monotonic())
+            if pending.done.wait(remaining) and pending.result is not None:
+                return pending.result
+            return Lookup(key[0], rdtype, Outcome.TIMEOUT, detail="no answer before the deadline")
+        try:
+            result = self._resolve(key[0], rdtype, deadline, hops=0)
+        except Exception as error:  # noqa: BLE001 - any fault must become data, never a crash
+            result = Lookup(key[0], rdtype, Outcome.ERROR, detail=f"{type(error).__name__}: {error}")
+        pending.result = result
+        pending.done.set()
+        return result
+
+    def _resolve(self, name: str, rdtype: str, deadline: float | None, hops: int) -> Lookup:
+        try:
+            qname = dns.name.from_text(name)
+        except (dns.exception.DNSException, UnicodeError, ValueError) as error:
+            return Lookup(name, rdtype, Outcome.ERROR, detail=f"not a valid DNS name: {error}")
+        message = self._exchange(qname, rdtype, deadline)
+        if isinstance(message, Lookup):
+            return message
+        return self._read_answer(name, qname, rdtype, message, deadline, hops)
+
+    def _exchange(self, qname: dns.name.Name, rdtype: str, deadline: float | None) -> dns.message.Message | Lookup:
+        name = qname.to_text(omit_final_dot=True).lower()
+        started = time.monotonic()
+        stop = started + self.lifetime
+        if deadline is not None:
+            stop = min(stop, deadline)
+        last = Lookup(name, rdtype, Outcome.TIMEOUT, detail="no nameserver answered in time")
+        attempt = 0
+        while True:
+            server, port = self.nameservers[attempt % len(self.nameservers)]
+            attempt += 1
+            remaining = stop - time.monotonic()
+            if remaining <= 0.001:
+                return last
+            query = dns.message.make_query(qname, rdtype, use_edns=0, payload=1232)
+            with self._lock:
+                self.stats.messages_sent += 1
+            try:
+                response, used_tcp = dns.query.udp_with_fallback(
+                    query, server, timeout=min(self.timeout, remaining), port=port, ignore_unexpected=True
+                )
+            except dns.exception.Timeout:
+                last = Lookup(name, rdtype, Outcome.TIMEOUT, detail=f"{server}:{port} did not answer")
+                continue
+            except (dns.exception.DNSException, OSError, ValueError, EOFError) as error:
+                last = Lookup(name, rdtype, Outcome.ERROR, detail=f"{server}:{port}: {type(error).__name__}: {error}")
+                if attempt >= 2 * len(self.nameservers):
+                    return last
+                continue
+            if used_tcp:
+                with self._lock:
+                    self.stats.tcp_fallbacks += 1
+            rcode = response.rcode()
+            if rcode in (dns.rcode.NOERROR, dns.rcode.NXDOMAIN):
+                return response
+            outcome = Outcome.REFUSED if rcode == dns.rcode.REFUSED else Outcome.SERVFAIL
+            if rcode not in (dns.rcode.REFUSED, dns.rcode.SERVFAIL):
+                outcome = Outcome.ERROR
+            last = Lookup(name, rdtype, outcome, detail=f"{server}:{port} answered {dns.rcode.to_text(rcode)}")
+            # A fault at one server is worth one more try at each of the others, no more.
+            if attempt >= len(self.nameservers):
+                return last
+
+    def _read_answer(
+        self,
+        name: str,
+        qname: dns.name.Name,
+        rdtype: str,
+        message: dns.message.Message,
+        deadline: float | None,
+        hops: int,
+    ) -> Lookup:
+        wanted = dns.rdatatype.from_text(rdtype)
+        current = qname
+        chain: list[str] = []
+        seen = {qname}
+        while True:
+            rrset = _find(message, current, wanted)
+            if rrset is not None:
+                records = tuple(_rdata_text(rdata) for rdata in rrset)
+                return Lookup(name, rdtype, Outcome.ANSWER, records=records, cnames=tuple(chain))
+            alias = _find(message, current, dns.rdatatype.CNAME) if wanted != dns.rdatatype.CNAME else None
+            if alias is None:
+                break
+            current = alias[0].target
+            chain.append(current.to_text(omit_final_dot=True).lower())
+            if current in seen or len(chain) > MAX_CNAME_HOPS:
+                return Lookup(name, rdtype, Outcome.ERROR, cnames=tuple(chain), detail="CNAME loop")
+            seen.add(current)
+        if message.rcode() == dns.rcode.NXDOMAIN:
+            return Lookup(name, rdtype, Outcome.NXDOMAIN, cnames=tuple(chain))
+        if chain:
+            # An authoritative server does not follow an alias out of its zone: ask for the target.
+            if hops + len(chain) > MAX_CNAME_HOPS:
+                return Lookup(name, rdtype, Outcome.ERROR, cnames=tuple(chain), detail="CNAME chain too long")
+            target = self._resolve(chain[-1], rdtype, deadline, hops + len(chain))
+            return Lookup(
+                name,
+                rdtype,
+                target.outcome,
+                records=target.records,
+                cnames=tuple(chain) + target.cnames,
+                detail=target.detail,
+            )
+        return Lookup(name, rdtype, Outcome.NODATA)
+
+
+def _find(message: dns.message.Message, name: dns.name.Name, rdtype: int):
+    for rrset in message.answer:
+        if rrset.name == name and rrset.rdtype == rdtype and rrset.rdclass == dns.rdataclass.IN:
+            return rrset
+    return None
+
+
+def _rdata_text(rdata) -> str:
+    rdtype = rdata.rdtype
+    if rdtype in (dns.rdatatype.TXT, dns.rdatatype.SPF):
+        return b"".join(rdata.strings).decode("utf-8", errors="replace")
+    if rdtype == dns.rdatatype.MX:
+        return rdata.exchange.to_text(omit_final_dot=True).lower()
+    if rdtype in (dns.rdatatype.CNAME, dns.rdatatype.PTR, dns.rdatatype.NS):
+        return rdata.target.to_text(omit_final_dot=True).lower()
+    return rdata.to_text()
+
+
+def _system_nameservers() -> list[tuple[str, int]]:
+    try:
+        system = dns.resolver.Resolver(configure=True)
+    except (dns.exception.DNSException, OSError):
+        return [("127.0.0.1", 53)]
+    port = getattr(system, "port", 53)
+    return [(str(server), port) for server in system.nameservers] or [("127.0.0.1", 53)]

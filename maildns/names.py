@@ -1,0 +1,109 @@
+"""Validation and normalisation of the domains and addresses a user types."""
+
+import ipaddress
+from dataclasses import dataclass
+
+import idna
+
+from .errors import InvalidTarget
+
+MAX_LABEL = 63
+MAX_NAME = 253
+
+# Host names are letters, digits and hyphens; underscores are allowed as well
+# because service names (_dmarc, _domainkey, _spf) are legitimate targets.
+_LABEL_CHARS = frozenset("abcdefghijklmnopqrstuvwxyz0123456789-_")
+
+
+@dataclass(frozen=True)
+class Target:
+    """What a user asked to check: a domain, or an address on a domain."""
+
+    text: str
+    domain: str
+    address: str | None = None
+
+    @property
+    def is_address(self) -> bool:
+        return self.address is not None
+
+
+def to_ascii(name: str) -> str:
+    """Return `name` as lower-case A-labels, without a trailing dot.
+
+    Raises InvalidTarget when it is not a usable DNS name.
+    """
+    if not isinstance(name, str):
+        raise InvalidTarget("a domain must be text")
+    text = name.strip()
+    if text.endswith(".") and not text.endswith(".."):
+        text = text[:-1]
+    if not text:
+        raise InvalidTarget("empty domain")
+    if any(ch.isspace() for ch in text):
+        raise InvalidTarget(f"{name!r}: a domain cannot contain spaces")
+    _reject_ip_literal(text)
+    labels = text.split(".")
+    ascii_labels = [_label_to_ascii(label, name) for label in labels]
+    result = ".".join(ascii_labels)
+    if len(result) > MAX_NAME:
+        raise InvalidTarget(f"{name!r}: a domain is at most {MAX_NAME} characters")
+    if len(ascii_labels) < 2:
+        raise InvalidTarget(f"{name!r}: not a domain (it has no dot)")
+    if ascii_labels[-1].isdigit():
+        raise InvalidTarget(f"{name!r}: a top-level domain is never all digits")
+    return result
+
+
+def _reject_ip_literal(text: str) -> None:
+    candidate = text[1:-1] if text.startswith("[") and text.endswith("]") else text
+    try:
+        ipaddress.ip_address(candidate.removeprefix("IPv6:"))
+    except ValueError:
+        return
+    raise InvalidTarget(f"{text!r}: an IP address is not a domain")
+
+
+def _label_to_ascii(label: str, name: str) -> str:
+    if not label:
+        raise InvalidTarget(f"{name!r}: empty label (two dots in a row?)")
+    lowered = label.lower()
+    if lowered.isascii():
+        ascii_label = lowered
+    else:
+        try:
+            ascii_label = idna.alabel(lowered).decode("ascii")
+        except (idna.IDNAError, UnicodeError) as error:
+            raise InvalidTarget(f"{name!r}: {label!r} is not a valid international label ({error})") from None
+    if len(ascii_label) > MAX_LABEL:
+        raise InvalidTarget(f"{name!r}: label {label!r} is longer than {MAX_LABEL} characters")
+    if not set(ascii_label) <= _LABEL_CHARS:
+        raise InvalidTarget(f"{name!r}: label {label!r} may hold only letters, digits, '-' and '_'")
+    if ascii_label.startswith("-") or ascii_label.endswith("-"):
+        raise InvalidTarget(f"{name!r}: label {label!r} cannot start or end with '-'")
+    return ascii_label
+
+
+def parse_target(text: str) -> Target:
+    """Parse a domain or an email address into a Target.
+
+    Raises InvalidTarget with a message saying what is wrong.
+    """
+    if not isinstance(text, str) or not text.strip():
+        raise InvalidTarget("empty target: give a domain or an email address")
+    stripped = text.strip()
+    if "@" not in stripped:
+        return Target(text=stripped, domain=to_ascii(stripped))
+    local, _, domain = stripped.rpartition("@")
+    if not local:
+        raise InvalidTarget(f"{stripped!r}: the address has nothing before '@'")
+    if "@" in local:
+        raise InvalidTarget(f"{stripped!r}: an address has exactly one '@'")
+    if local.startswith('"') or any(ch.isspace() for ch in local):
+        raise InvalidTarget(f"{stripped!r}: quoted or spaced local parts are not supported")
+    if local.startswith(".") or local.endswith(".") or ".." in local:
+        raise InvalidTarget(f"{stripped!r}: the part before '@' has a misplaced dot")
+    if len(local) > 64:
+        raise InvalidTarget(f"{stripped!r}: the part before '@' is longer than 64 characters")
+    ascii_domain = to_ascii(domain)
+    return Target(text=stripped, domain=ascii_domain, address=f"{local}@{ascii_domain}")

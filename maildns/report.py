@@ -1,0 +1,168 @@
+"""The results of a check, as plain data that serialises to JSON."""
+
+from dataclasses import dataclass, field, fields
+from enum import StrEnum
+
+
+class Status(StrEnum):
+    PASS = "pass"
+    WARN = "warn"
+    ERROR = "error"
+    FAIL = "fail"
+
+
+# fail outranks error: a known failure is worse news than an unknown answer.
+_RANK = {Status.PASS: 0, Status.WARN: 1, Status.ERROR: 2, Status.FAIL: 3}
+
+
+def worst(statuses) -> Status:
+    """The overall status of several: fail, else error, else warn, else pass."""
+    return max(statuses, key=_RANK.__getitem__, default=Status.PASS)
+
+
+@dataclass(frozen=True)
+class Record:
+    """A DNS record to publish."""
+
+    name: str
+    type: str
+    value: str
+
+    def to_dict(self) -> dict:
+        return {"name": self.name, "type": self.type, "value": self.value}
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One finding, with a stable code, a sentence for people and, where one fixes it, a record."""
+
+    code: str
+    message: str
+    status: Status
+    record: Record | None = None
+
+    def to_dict(self) -> dict:
+        data = {"code": self.code, "message": self.message, "status": str(self.status)}
+        if self.record is not None:
+            data["record"] = self.record.to_dict()
+        return data
+
+
+@dataclass
+class _Part:
+    problems: list[Problem] = field(default_factory=list)
+
+    @property
+    def status(self) -> Status:
+        return worst(problem.status for problem in self.problems)
+
+    def add(self, code: str, message: str, status: Status, record: Record | None = None) -> Problem:
+        problem = Problem(code, message, status, record)
+        self.problems.append(problem)
+        return problem
+
+    def codes(self) -> list[str]:
+        return [problem.code for problem in self.problems]
+
+    def to_dict(self) -> dict:
+        data = {"status": str(self.status)}
+        for item in fields(self):
+            value = getattr(self, item.name)
+            if item.name == "problems":
+                value = [problem.to_dict() for problem in value]
+            elif isinstance(value, tuple):
+                value = list(value)
+            data[item.name] = value
+        return data
+
+
+@dataclass
+class SpfReport(_Part):
+    record: str | None = None
+    dns_lookups: int = 0
+    void_lookups: int = 0
+    sender_authorized: bool | None = None
+    suggested_record: str | None = None
+    suggested_dns_lookups: int | None = None
+    includes: tuple[str, ...] = ()
+
+
+@dataclass
+class DkimReport(_Part):
+    selector: str | None = None
+    record: str | None = None
+    cname_target: str | None = None
+    key_type: str | None = None
+    key_bits: int | None = None
+    selectors_checked: tuple[str, ...] = ()
+
+
+@dataclass
+class DmarcReport(_Part):
+    record: str | None = None
+    record_domain: str | None = None
+    policy: str | None = None
+    subdomain_policy: str | None = None
+    effective_policy: str | None = None
+    spf_aligned: bool | None = None
+    dkim_aligned: bool | None = None
+    provider_can_pass: bool | None = None
+
+
+@dataclass
+class AddressReport(_Part):
+    address: str | None = None
+    free_mail: bool = False
+
+
+@dataclass
+class DomainReport:
+    """Everything known about one target after a check."""
+
+    target: str
+    domain: str
+    provider: str
+    spf: SpfReport
+    dkim: DkimReport
+    dmarc: DmarcReport
+    address: AddressReport | None = None
+    problems: list[Problem] = field(default_factory=list)
+    elapsed: float = 0.0
+
+    @property
+    def parts(self) -> list[_Part]:
+        return [part for part in (self.spf, self.dkim, self.dmarc, self.address) if part is not None]
+
+    @property
+    def status(self) -> Status:
+        return worst([problem.status for problem in self.problems] + [part.status for part in self.parts])
+
+    def all_problems(self) -> list[Problem]:
+        return self.problems + [problem for part in self.parts for problem in part.problems]
+
+    def codes(self) -> list[str]:
+        return [problem.code for problem in self.all_problems()]
+
+    def records_to_publish(self) -> list[Record]:
+        seen: dict[tuple[str, str], Record] = {}
+        for problem in self.all_problems():
+            if problem.record is not None:
+                seen.setdefault((problem.record.name, problem.record.type), problem.record)
+        return list(seen.values())
+
+    def to_dict(self) -> dict:
+        data = {
+            "target": self.target,
+            "domain": self.domain,
+            "provider": self.provider,
+            "status": str(self.status),
+            "problems": [problem.to_dict() for problem in self.problems],
+            "spf": self.spf.to_dict(),
+            "dkim": self.dkim.to_dict(),
+            "dmarc": self.dmarc.to_dict(),
+            "records_to_publish": [record.to_dict() for record in self.records_to_publish()],
+            "elapsed": round(self.elapsed, 3),
+        }
+        if self.address is not None:
+            data["address"] = self.address.to_dict()
+        return data
