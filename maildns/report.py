@@ -51,9 +51,13 @@ class Problem:
 @dataclass
 class _Part:
     problems: list[Problem] = field(default_factory=list)
+    # False when the part could not be checked at all (the domain does not exist).
+    checked: bool = True
 
     @property
     def status(self) -> Status:
+        if not self.checked:
+            return Status.FAIL
         return worst(problem.status for problem in self.problems)
 
     def add(self, code: str, message: str, status: Status, record: Record | None = None) -> Problem:

@@ -1,0 +1,114 @@
+"""Check whole domains (or addresses): SPF, DKIM, DMARC and the address itself."""
+
+import time
+from collections.abc import Iterable
+from concurrent.futures import ThreadPoolExecutor
+
+from .address import audit_address
+from .dkim import audit_dkim
+from .dmarc import audit_dmarc
+from .dns import Outcome, Resolver
+from .names import Target, parse_target
+from .providers import Provider, get_provider
+from .report import DkimReport, DmarcReport, DomainReport, Problem, SpfReport, Status
+from .spf_audit import audit_spf
+
+# Seconds one domain may take, all lookups included: a slow domain ends as "error", it never stalls a run.
+DEFAULT_DOMAIN_TIMEOUT = 15.0
+DEFAULT_WORKERS = 32
+
+
+def check_domain(
+    target: str,
+    *,
+    provider: "str | Provider" = "odoo",
+    dkim_selectors: Iterable[str] | None = None,
+    resolver: Resolver | None = None,
+    timeout: float = DEFAULT_DOMAIN_TIMEOUT,
+) -> DomainReport:
+    """Check one domain or email address.
+
+    Raises InvalidTarget or InvalidProvider for bad input; DNS faults are reported, never raised.
+    """
+    parsed = parse_target(target)
+    sender = get_provider(provider)
+    selectors = _selectors(dkim_selectors)
+    return _check(parsed, sender, selectors, resolver or Resolver(), timeout)
+
+
+def check_domains(
+    targets: Iterable[str],
+    *,
+    provider: "str | Provider" = "odoo",
+    dkim_selectors: Iterable[str] | None = None,
+    resolver: Resolver | None = None,
+    timeout: float = DEFAULT_DOMAIN_TIMEOUT,
+    workers: int = DEFAULT_WORKERS,
+) -> list[DomainReport]:
+    """Check many targets concurrently, in the order given, sharing one DNS cache.
+
+    Every target is validated before any DNS is asked, so bad input raises
+    InvalidTarget without a partial run.
+    """
+    parsed = [parse_target(target) for target in targets]
+    sender = get_provider(provider)
+    selectors = _selectors(dkim_selectors)
+    shared = resolver or Resolver()
+    if not parsed:
+        return []
+    with ThreadPoolExecutor(max_workers=max(1, min(workers, len(parsed)))) as pool:
+        return list(pool.map(lambda item: _check(item, sender, selectors, shared, timeout), parsed))
+
+
+def _selectors(dkim_selectors: Iterable[str] | None) -> tuple[str, ...] | None:
+    if dkim_selectors is None:
+        return None
+    if isinstance(dkim_selectors, str):
+        dkim_selectors = [dkim_selectors]
+    return tuple(selector.strip().lower() for selector in dkim_selectors if selector and selector.strip())
+
+
+def _check(
+    target: Target,
+    provider: Provider,
+    selectors: tuple[str, ...] | None,
+    resolver: Resolver,
+    timeout: float,
+) -> DomainReport:
+    started = time.monotonic()
+    deadline = started + timeout
+    domain = target.domain
+    existence = resolver.lookup(domain, "TXT", deadline=deadline)
+    if existence.outcome is Outcome.NXDOMAIN:
+        report = _not_found(target, provider)
+    else:
+        spf = audit_spf(domain, provider, resolver=resolver, deadline=deadline)
+        dkim = audit_dkim(domain, provider, selectors, resolver=resolver, deadline=deadline)
+        dmarc = audit_dmarc(domain, provider, spf=spf, dkim=dkim, resolver=resolver, deadline=deadline)
+        report = DomainReport(target.text, domain, provider.name, spf, dkim, dmarc)
+        if target.is_address:
+            report.address = audit_address(target, dmarc)
+    report.elapsed = time.monotonic() - started
+    return report
+
+
+def _not_found(target: Target, provider: Provider) -> DomainReport:
+    report = DomainReport(
+        target.text,
+        target.domain,
+        provider.name,
+        SpfReport(checked=False),
+        DkimReport(checked=False),
+        DmarcReport(checked=False),
+    )
+    report.problems.append(
+        Problem(
+            "domain.not_found",
+            f"The domain {target.domain} does not exist in DNS: check the spelling, "
+            "or register the domain before sending mail from it.",
+            Status.FAIL,
+        )
+    )
+    if target.is_address:
+        report.address = audit_address(target, report.dmarc)
+    return report
