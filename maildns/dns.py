@@ -156,7 +156,7 @@ class Resolver:
         deadline: a time.monotonic() instant after which the caller no longer waits.
         """
         rdtype = rdtype.upper()
-        key = (name.lower().rstrip("."), rdtype)
+        key = (_cache_name(name), rdtype)
         with self._lock:
             pending = self._cache.get(key)
             owner = pending is None
@@ -273,6 +273,14 @@ class Resolver:
                 detail=target.detail,
             )
         return Lookup(name, rdtype, Outcome.NODATA)
+
+
+def _cache_name(name: str) -> str:
+    """The name as asked on the wire, so that "bücher.example" and its A-label share one entry."""
+    try:
+        return dns.name.from_text(name).to_text(omit_final_dot=True).lower()
+    except (dns.exception.DNSException, UnicodeError, ValueError):
+        return name.lower().rstrip(".")
 
 
 def _find(message: dns.message.Message, name: dns.name.Name, rdtype: int):
