@@ -13,6 +13,7 @@ import tempfile
 import time
 from pathlib import Path
 
+import dns.exception
 import dns.message
 import dns.query
 import dns.rcode
@@ -88,19 +89,46 @@ class AuthoritativeServer:
         raise ServerError(f"knotd did not start:\n{log_text}")
 
     def _wait_ready(self, origin: str) -> bool:
-        query = dns.message.make_query(origin, "SOA")
+        """True once knotd answers; raises when a zone file did not load (a broken fixture)."""
         until = time.monotonic() + 10
         while time.monotonic() < until:
             if self._process.poll() is not None:
                 return False
+            if self._responds(origin):
+                return self._wait_all_zones(until)
+            time.sleep(0.05)
+        return False
+
+    def _wait_all_zones(self, until: float) -> bool:
+        missing = sorted(self.zones)
+        while True:
+            missing = [zone for zone in missing if not self._soa_answered(zone)]
+            if not missing:
+                return True
+            if time.monotonic() > until:
+                self._kill()
+                log = (Path(self._workdir.name) / "knotd.log").read_text(errors="replace")[-3000:]
+                raise ServerError(f"knotd did not load zones {missing}:\n{log}")
+            time.sleep(0.1)
+
+    def _responds(self, origin: str) -> bool:
+        try:
+            dns.query.udp(dns.message.make_query(origin, "SOA"), "127.0.0.1", port=self.port, timeout=0.2)
+        except (OSError, dns.exception.DNSException):
+            return False
+        return True
+
+    def _soa_answered(self, origin: str) -> bool:
+        query = dns.message.make_query(origin, "SOA")
+        for _ in range(20):
             try:
                 response = dns.query.udp(query, "127.0.0.1", port=self.port, timeout=0.2)
             except (OSError, dns.exception.DNSException):
+                if self._process.poll() is not None:
+                    return False
                 time.sleep(0.05)
                 continue
-            if response.rcode() == dns.rcode.NOERROR and response.answer:
-                return True
-            time.sleep(0.05)
+            return response.rcode() == dns.rcode.NOERROR and bool(response.answer)
         return False
 
     def _kill(self) -> None:

@@ -1,0 +1,78 @@
+"""What a user may type as a target, and the messages for what they may not."""
+
+import pytest
+
+from maildns import InvalidTarget
+from maildns.names import parse_target, to_ascii
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Example.COM", "example.com"),
+        ("example.com.", "example.com"),
+        ("  example.com  ", "example.com"),
+        ("bücher.example", "xn--bcher-kva.example"),
+        ("_dmarc.example.com", "_dmarc.example.com"),
+        ("a" * 63 + ".example", "a" * 63 + ".example"),
+    ],
+)
+def test_domains_are_normalised_to_a_labels(text, expected):
+    assert to_ascii(text) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "fragment"),
+    [
+        ("", "empty"),
+        ("   ", "empty"),
+        ("a" * 64 + ".example", "longer than 63"),
+        (".".join(["abcdefghij"] * 24) + ".example", "at most 253"),
+        ("example", "no dot"),
+        ("exa mple.com", "spaces"),
+        ("example..com", "empty label"),
+        ("192.0.2.1", "IP address"),
+        ("[2001:db8::1]", "IP address"),
+        ("-bad.example", "start or end"),
+        ("bad!.example", "only letters"),
+        ("example.123", "all digits"),
+    ],
+)
+def test_bad_domains_say_what_is_wrong(text, fragment):
+    with pytest.raises(InvalidTarget, match=fragment):
+        to_ascii(text)
+
+
+def test_address_target_keeps_the_local_part():
+    target = parse_target("Jane.Doe@Example.COM")
+    assert target.is_address
+    assert target.domain == "example.com"
+    assert target.address == "Jane.Doe@example.com"
+
+
+def test_domain_target_has_no_address():
+    target = parse_target("example.com")
+    assert not target.is_address
+    assert target.domain == "example.com"
+
+
+@pytest.mark.parametrize(
+    ("text", "fragment"),
+    [
+        ("a@b@example.com", "exactly one"),
+        ("@example.com", "nothing before"),
+        ('"quoted"@example.com', "quoted"),
+        ("jane..doe@example.com", "misplaced dot"),
+        ("jane@", "empty"),
+        ("jane@localhost", "no dot"),
+        ("x" * 65 + "@example.com", "64"),
+    ],
+)
+def test_bad_addresses_say_what_is_wrong(text, fragment):
+    with pytest.raises(InvalidTarget, match=fragment):
+        parse_target(text)
+
+
+def test_invalid_target_is_a_value_error():
+    with pytest.raises(ValueError):
+        parse_target("")
