@@ -435,6 +435,7 @@ class SpfResult:
     problem: str = ""
     dns_lookups: int = 0
     void_lookups: int = 0
+    # The record that decided: after redirect=, the target's.
     record: str | None = None
     # The DNS fault behind a temperror (dns.timeout, dns.servfail, ...).
     fault_code: str | None = None
@@ -489,7 +490,7 @@ def check_host(
         resolver=resolver or Resolver(),
         deadline=deadline,
     )
-    verdict = evaluation.check(domain[:-1] if domain.endswith(".") and not domain.endswith("..") else domain)
+    verdict = evaluation.check(_without_final_dot(domain))
     return SpfResult(
         result=verdict.result,
         domain=domain,
@@ -501,6 +502,11 @@ def check_host(
         record=verdict.record,
         fault_code=verdict.fault_code,
     )
+
+
+def _without_final_dot(domain: str) -> str:
+    # "example.com." is "example.com"; "example.com.." stays malformed.
+    return domain[:-1] if domain.endswith(".") and not domain.endswith("..") else domain
 
 
 def _parse_ip(ip: str | IPAddress) -> IPAddress:
