@@ -13,6 +13,7 @@ from .spf import (
     Mechanism,
     SpfRecord,
     SpfSyntaxError,
+    Term,
     check_host,
     parse_record,
     select_records,
@@ -107,15 +108,35 @@ def _audit_record(
     try:
         record = parse_record(text)
     except SpfSyntaxError as error:
-        report.sender_authorized = False
-        report.add(
-            "spf.syntax",
-            f"The SPF record of {domain} has an error at character {error.position + 1}: {error.reason}. "
-            "Receivers treat the whole record as a permanent error: correct it.",
-            Status.FAIL,
-        )
+        _report_syntax_error(report, domain, error)
         return
     tree = walk_record(record, domain, resolver=resolver, deadline=deadline)
+    _report_tree(report, domain, tree)
+    report.sender_authorized = _sender_authorized(domain, provider, tree, resolver, deadline, report)
+    missing_provider = report.sender_authorized is False
+    suggested = _suggest(record, provider, missing_provider)
+    fix = None
+    if suggested is not None:
+        added = provider_lookups(provider, resolver=resolver, deadline=deadline) if missing_provider else 0
+        report.suggested_record = suggested
+        report.suggested_dns_lookups = tree.dns_lookups + added
+        fix = Record(domain, "TXT", suggested)
+    _report_allows_all(report, domain, tree, fix if _top_level_pass_all(record) else None)
+    if missing_provider:
+        _report_not_authorized(report, domain, provider, fix)
+
+
+def _report_syntax_error(report: SpfReport, domain: str, error: SpfSyntaxError) -> None:
+    report.sender_authorized = False
+    report.add(
+        "spf.syntax",
+        f"The SPF record of {domain} has an error at character {error.position + 1}: {error.reason}. "
+        "Receivers treat the whole record as a permanent error: correct it.",
+        Status.FAIL,
+    )
+
+
+def _report_tree(report: SpfReport, domain: str, tree: RecordTree) -> None:
     report.dns_lookups = tree.dns_lookups
     report.void_lookups = tree.void_lookups
     report.includes = tuple(tree.includes)
@@ -124,17 +145,6 @@ def _audit_record(
     for message in tree.broken:
         report.add("spf.syntax", message, Status.FAIL)
     _report_limits(report, domain, tree)
-    report.sender_authorized = _sender_authorized(domain, provider, tree, resolver, deadline, report)
-    suggested = _suggest(record, provider, report.sender_authorized is False)
-    if suggested is not None:
-        report.suggested_record = suggested
-        report.suggested_dns_lookups = tree.dns_lookups + (
-            provider_lookups(provider, resolver=resolver, deadline=deadline) if report.sender_authorized is False else 0
-        )
-    fix = Record(domain, "TXT", suggested) if suggested is not None else None
-    _report_allows_all(report, domain, tree, fix if _top_level_pass_all(record) else None)
-    if report.sender_authorized is False:
-        _report_not_authorized(report, domain, provider, fix)
 
 
 def _report_limits(report: SpfReport, domain: str, tree: RecordTree) -> None:
@@ -208,7 +218,7 @@ def _report_not_authorized(report: SpfReport, domain: str, provider: Provider, f
 def _sender_authorized(
     domain: str, provider: Provider, tree: RecordTree, resolver: Resolver, deadline: float | None, report: SpfReport
 ) -> bool | None:
-    """True or False; None when a DNS fault leaves it unknown."""
+    """True or False; None when a DNS fault leaves it unknown (reported on `report`)."""
     if provider.spf_include:
         if provider.spf_include.lower() in tree.authorizing:
             return True
@@ -243,7 +253,7 @@ def _suggest(record: SpfRecord, provider: Provider, add_provider: bool) -> str |
     return "v=spf1 " + " ".join(terms) if changed else None
 
 
-def _is_pass_all(term) -> bool:
+def _is_pass_all(term: Term) -> bool:
     return isinstance(term, Mechanism) and term.name == "all" and term.qualifier == "+"
 
 
