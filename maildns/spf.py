@@ -17,6 +17,7 @@ import dns.reversename
 
 from .dns import Lookup, Resolver
 from .errors import InvalidTarget, MailDNSError
+from .names import to_ascii
 
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 
@@ -490,7 +491,7 @@ def check_host(
         resolver=resolver or Resolver(),
         deadline=deadline,
     )
-    verdict = evaluation.check(_without_final_dot(domain))
+    verdict = evaluation.check(_query_name(domain))
     return SpfResult(
         result=verdict.result,
         domain=domain,
@@ -504,9 +505,16 @@ def check_host(
     )
 
 
-def _without_final_dot(domain: str) -> str:
-    # "example.com." is "example.com"; "example.com.." stays malformed.
-    return domain[:-1] if domain.endswith(".") and not domain.endswith("..") else domain
+def _query_name(domain: str) -> str:
+    """The domain as asked in DNS: no final dot, international names as A-labels."""
+    domain = domain[:-1] if domain.endswith(".") and not domain.endswith("..") else domain
+    if domain.isascii():
+        return domain
+    try:
+        return to_ascii(domain)
+    except InvalidTarget:
+        # Left as given: a malformed domain has no SPF record ("none", 4.3).
+        return domain
 
 
 def _parse_ip(ip: str | IPAddress) -> IPAddress:

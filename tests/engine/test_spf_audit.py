@@ -290,3 +290,8 @@ def test_other_servers_fail_check_host(resolver):
     result = check_host(STRANGER, "nested.spf-audit.test", "info@nested.spf-audit.test", resolver=resolver)
     assert result.result == "fail"
     assert result.mechanism == "-all"
+
+
+def test_check_host_takes_an_international_domain(resolver):
+    result = check_host("149.202.206.10", "bücher.spf-audit.test", "", helo="mail.example.org", resolver=resolver)
+    assert result.result == "pass"
