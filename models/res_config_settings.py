@@ -1,0 +1,115 @@
+import ipaddress
+import re
+
+from odoo import api, fields, models
+from odoo.exceptions import ValidationError
+
+from ..maildns.dns import parse_nameserver
+from ..maildns.errors import InvalidNameserver
+
+# A DKIM selector is a domain name made of LDH labels (RFC 6376 section 3.1), "s1" or "2024.mail".
+_SELECTOR_LABEL = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$")
+MAX_TIMEOUT = 120.0
+
+
+class ResConfigSettings(models.TransientModel):
+    _inherit = "res.config.settings"
+
+    # The company's alias domain result, shown read-only in the Emails block.
+    mail_domain_check_id = fields.Many2one(related="company_id.mail_domain_check_id")
+    mail_domain_health_status = fields.Selection(related="company_id.mail_domain_health_status")
+    mail_domain_health_spf_status = fields.Selection(related="company_id.mail_domain_check_id.spf_status")
+    mail_domain_health_dkim_status = fields.Selection(related="company_id.mail_domain_check_id.dkim_status")
+    mail_domain_health_dmarc_status = fields.Selection(related="company_id.mail_domain_check_id.dmarc_status")
+    mail_domain_health_checked_at = fields.Datetime(related="company_id.mail_domain_check_id.checked_at")
+    mail_domain_health_is_stale = fields.Boolean(related="company_id.mail_domain_check_id.is_stale")
+    mail_domain_health_last_error = fields.Char(related="company_id.mail_domain_check_id.last_error")
+    mail_domain_health_records = fields.Text(related="company_id.mail_domain_check_id.records_to_publish")
+
+    # How domains are checked: system parameters, read back by mail.domain.check._get_check_settings().
+    mail_domain_health_provider = fields.Selection(
+        [
+            ("auto", "Detect from outgoing mail servers"),
+            ("odoo", "Odoo"),
+            ("google", "Google Workspace"),
+            ("microsoft", "Microsoft 365"),
+            ("self_hosted", "Self-hosted mail server"),
+        ],
+        string="Sending provider",
+        default="auto",
+        config_parameter="mail_domain_health.provider",
+    )
+    mail_domain_health_dkim_selector = fields.Char(
+        string="DKIM selectors",
+        config_parameter="mail_domain_health.dkim_selector",
+        help="Selectors to look up, separated by commas. Empty: the provider's usual selectors.",
+    )
+    mail_domain_health_nameservers = fields.Char(
+        string="DNS servers",
+        config_parameter="mail_domain_health.nameservers",
+        help="IP addresses (optionally with :port) of the DNS servers to ask, separated by commas. "
+        "Empty: the system resolver.",
+    )
+    mail_domain_health_timeout = fields.Float(
+        string="Timeout per domain (seconds)",
+        default=15.0,
+        config_parameter="mail_domain_health.timeout",
+    )
+    mail_domain_health_check_partners = fields.Boolean(
+        string="Check contacts' domains",
+        config_parameter="mail_domain_health.check_partners",
+        help="The nightly check also covers the email domains of contacts, not only of companies and users.",
+    )
+
+    @api.constrains("mail_domain_health_nameservers")
+    def _check_mail_domain_health_nameservers(self):
+        for settings in self:
+            for server in _split_list(settings.mail_domain_health_nameservers):
+                try:
+                    host, _port = parse_nameserver(server)
+                    ipaddress.ip_address(host)
+                except (InvalidNameserver, ValueError):
+                    raise ValidationError(
+                        self.env._(
+                            "%(server)s is not a DNS server address. Give IP addresses, optionally with a port "
+                            '("192.0.2.53", "192.0.2.53:5353" or "[2001:db8::53]:53"), separated by commas, '
+                            "or leave the field empty to use the system resolver.",
+                            server=server,
+                        )
+                    ) from None
+
+    @api.constrains("mail_domain_health_dkim_selector")
+    def _check_mail_domain_health_dkim_selector(self):
+        for settings in self:
+            for selector in _split_list(settings.mail_domain_health_dkim_selector):
+                labels = selector.lower().split(".")
+                if not all(_SELECTOR_LABEL.match(label) for label in labels):
+                    raise ValidationError(
+                        self.env._(
+                            '%(selector)s is not a DKIM selector. A selector is the part before "._domainkey" '
+                            'in the DKIM record name, made of letters, digits and hyphens (for example "odoo" '
+                            'or "google"); separate several with commas.',
+                            selector=selector,
+                        )
+                    )
+
+    @api.constrains("mail_domain_health_timeout")
+    def _check_mail_domain_health_timeout(self):
+        for settings in self:
+            if not 0 < settings.mail_domain_health_timeout <= MAX_TIMEOUT:
+                raise ValidationError(
+                    self.env._(
+                        "The timeout per domain must be more than 0 and at most %(maximum)s seconds.",
+                        maximum=int(MAX_TIMEOUT),
+                    )
+                )
+
+    def action_check_mail_domain_health(self):
+        """Check the company's alias domain now (the Check now button)."""
+        self.ensure_one()
+        return self.company_id.action_check_mail_domain_health()
+
+
+def _split_list(text: str | bool) -> list[str]:
+    """Split a comma- or space-separated setting into its items."""
+    return (text or "").replace(",", " ").split()
