@@ -9,9 +9,9 @@ ROOT = Path(__file__).resolve().parents[2]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from dnsserver import AuthoritativeServer, load_zone_dir  # noqa: E402
+from dnsserver import AuthoritativeServer, load_zone_dir
 
-from maildns import Resolver  # noqa: E402
+from maildns import Resolver
 
 
 @pytest.fixture(scope="session")

@@ -12,6 +12,7 @@ import subprocess
 import tempfile
 import time
 from pathlib import Path
+from typing import Self
 
 import dns.exception
 import dns.message
@@ -147,7 +148,7 @@ class AuthoritativeServer:
             self._workdir.cleanup()
             self._workdir = None
 
-    def __enter__(self) -> "AuthoritativeServer":
+    def __enter__(self) -> Self:
         return self.start()
 
     def __exit__(self, *exc_info) -> None:
