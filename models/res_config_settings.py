@@ -29,7 +29,7 @@ class ResConfigSettings(models.TransientModel):
     # How domains are checked: system parameters, read back by mail.domain.check._get_check_settings().
     mail_domain_health_provider = fields.Selection(
         [
-            ("auto", "Detect from outgoing mail servers"),
+            ("auto", "Detect automatically"),
             ("odoo", "Odoo"),
             ("google", "Google Workspace"),
             ("microsoft", "Microsoft 365"),

@@ -1,5 +1,4 @@
 from lxml import etree
-
 from odoo.exceptions import ValidationError
 from odoo.tests import Form, TransactionCase, new_test_user, tagged
 from odoo.tools.safe_eval import safe_eval
@@ -128,7 +127,7 @@ class TestMailDomainHealthViews(TransactionCase):
         for xmlid in ("base.view_users_simple_form", "base.view_users_form"):
             with self.subTest(view=xmlid):
                 arch = self._arch("res.users", xmlid=xmlid)
-                banner = arch.xpath("//div[@name='mail_domain_health_warning']")
+                banner = arch.xpath("//div[@name='mail_domain_health_banner']")
                 self.assertEqual(len(banner), 1)
                 self.assertEqual(banner[0].get("role"), "alert")
                 self.assertIn("o_form_header", banner[0].get("class"))
@@ -138,10 +137,10 @@ class TestMailDomainHealthViews(TransactionCase):
 
     def test_user_banner_sits_above_the_name(self):
         simple = self._arch("res.users", xmlid="base.view_users_simple_form")
-        banner = simple.xpath("//div[@name='mail_domain_health_warning']")[0]
+        banner = simple.xpath("//div[@name='mail_domain_health_banner']")[0]
         self.assertTrue(banner.getnext().xpath(".//field[@name='name']"), "the banner comes right before the name")
         full = self._arch("res.users", xmlid="base.view_users_form")
-        banner = full.xpath("//div[@name='mail_domain_health_warning']")[0]
+        banner = full.xpath("//div[@name='mail_domain_health_banner']")[0]
         self.assertEqual(banner.getprevious().get("name"), "button_box")
 
     def test_user_forms_open_on_a_user(self):
@@ -154,7 +153,9 @@ class TestMailDomainHealthViews(TransactionCase):
 
     def test_company_form_shows_status_next_to_alias_domain(self):
         arch = self._arch("res.company", xmlid="base.view_company_form")
-        status = arch.xpath("//field[@name='alias_domain_id']/following-sibling::div[@name='mail_domain_health_status']")
+        status = arch.xpath(
+            "//field[@name='alias_domain_id']/following-sibling::div[@name='mail_domain_health_status']"
+        )
         self.assertEqual(len(status), 1)
         self.assertEqual(status[0].xpath(".//field[@name='mail_domain_health_status']")[0].get("widget"), "badge")
 
@@ -167,7 +168,9 @@ class TestMailDomainHealthViews(TransactionCase):
         arch = self._arch("mail.domain.check", xmlid="mail_domain_health.mail_domain_check_view_form")
         self.assertTrue(arch.xpath("//chatter"), "status changes show in the chatter")
         self.assertTrue(arch.xpath("//div[@name='stale_warning']//field[@name='last_error']"))
-        self.assertIn("CopyClipboardButton", {node.get("widget") for node in arch.xpath("//field[@name='records_to_publish']")})
+        self.assertIn(
+            "CopyClipboardButton", {node.get("widget") for node in arch.xpath("//field[@name='records_to_publish']")}
+        )
         listing = self._arch("mail.domain.check", "list", "mail_domain_health.mail_domain_check_view_list")
         self.assertEqual(listing.xpath("//list/field[@name='status']")[0].get("widget"), "badge")
         search = self._arch("mail.domain.check", "search", "mail_domain_health.mail_domain_check_view_search")
