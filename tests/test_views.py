@@ -214,9 +214,7 @@ class TestMailDomainHealthSettingsCheckNow(TransactionCase):
         ).execute()
 
     def test_check_now_fills_the_settings_block(self):
-        settings = self.env["res.config.settings"].create({})
-        self.assertFalse(settings.mail_domain_health_checked_at)
-        settings.action_check_mail_domain_health()
+        self.env["res.config.settings"].create({}).action_check_mail_domain_health()
         reopened = self.env["res.config.settings"].create({})
         self.assertEqual(reopened.mail_domain_check_id.name, "settings-bare.test")
         self.assertEqual(reopened.mail_domain_health_spf_status, "fail")
