@@ -11,7 +11,16 @@
     "development_status": "Beta",
     "depends": ["mail"],
     "external_dependencies": {"python": ["dnspython", "idna"]},
-    "data": [],
+    "data": [
+        "security/mail_domain_health_security.xml",
+        "security/ir.model.access.csv",
+        "data/ir_cron_data.xml",
+        "views/mail_domain_check_views.xml",
+        "views/res_config_settings_views.xml",
+        "views/res_company_views.xml",
+        "views/res_users_views.xml",
+        "views/mail_domain_health_menus.xml",
+    ],
     "installable": True,
     "application": False,
 }

@@ -1,0 +1,330 @@
+import logging
+import socket
+from datetime import timedelta
+
+from odoo import api, fields, models
+from odoo.exceptions import AccessError, UserError
+from odoo.tools import str2bool
+
+from ..maildns.errors import MailDNSError
+from ..maildns.names import to_ascii
+
+_logger = logging.getLogger(__name__)
+
+STATUSES = [("pass", "Pass"), ("warn", "Warning"), ("error", "Error"), ("fail", "Fail")]
+PROVIDERS = [
+    ("odoo", "Odoo"),
+    ("google", "Google Workspace"),
+    ("microsoft", "Microsoft 365"),
+    ("self_hosted", "Self-hosted server"),
+]
+PARTS = ("spf", "dkim", "dmarc", "address")
+# Domains per cron batch: one batch is resolved, written and committed before the next starts.
+BATCH_SIZE = 50
+# A nightly run resumed after an interruption skips what the interrupted run already checked.
+RECHECK_AFTER = timedelta(hours=20)
+DEFAULT_TIMEOUT = 15.0
+# Outgoing servers whose host names tell which provider relays the mail.
+PROVIDER_HOSTS = {
+    "google": ("gmail.com", "google.com", "googlemail.com"),
+    "microsoft": ("office365.com", "outlook.com", "microsoft.com"),
+}
+
+
+class MailDomainCheck(models.Model):
+    _name = "mail.domain.check"
+    _description = "Mail Domain Check"
+    _inherit = ["mail.thread"]
+    _order = "name"
+
+    _name_unique = models.Constraint("UNIQUE(name)", "Each domain has a single check record.")
+
+    name = fields.Char(string="Domain", required=True, index=True, help="The domain, as ASCII (A-labels).")
+    provider = fields.Selection(PROVIDERS, help="Who sends this domain's mail, as judged at the last check.")
+    status = fields.Selection(STATUSES, tracking=True, readonly=True)
+    spf_status = fields.Selection(STATUSES, string="SPF", readonly=True)
+    dkim_status = fields.Selection(STATUSES, string="DKIM", readonly=True)
+    dmarc_status = fields.Selection(STATUSES, string="DMARC", readonly=True)
+    checked_at = fields.Datetime(string="Last check", readonly=True)
+    last_success_at = fields.Datetime(string="Last answer", readonly=True, help="Last check the DNS answered.")
+    is_stale = fields.Boolean(
+        string="Stale",
+        readonly=True,
+        help="The last check could not reach the DNS: the results shown are those of the last successful check.",
+    )
+    last_error = fields.Char(readonly=True)
+    spf_record = fields.Char(string="SPF record", readonly=True)
+    spf_suggested_record = fields.Char(string="SPF record to publish", readonly=True)
+    dkim_selector = fields.Char(string="DKIM selector", readonly=True)
+    dkim_cname_target = fields.Char(string="DKIM CNAME target", readonly=True)
+    dmarc_record = fields.Char(string="DMARC record", readonly=True)
+    dmarc_policy = fields.Selection(
+        [("none", "None"), ("quarantine", "Quarantine"), ("reject", "Reject")], string="DMARC policy", readonly=True
+    )
+    dmarc_effective_policy = fields.Selection(
+        [("none", "None"), ("quarantine", "Quarantine"), ("reject", "Reject")],
+        string="Effective DMARC policy",
+        readonly=True,
+    )
+    free_mail = fields.Boolean(string="Free mail", readonly=True)
+    report = fields.Json(readonly=True)
+    problem_ids = fields.One2many("mail.domain.check.problem", "check_id", string="Problems", readonly=True)
+    records_to_publish = fields.Text(readonly=True)
+    company_ids = fields.Many2many("res.company", string="Companies", readonly=True)
+    user_count = fields.Integer(string="Users", compute="_compute_user_count")
+
+    def _compute_user_count(self):
+        counts = self.env["res.users"]._mail_domain_health_count_by_domain()
+        for check in self:
+            check.user_count = counts.get(check.name, 0)
+
+    # Settings
+
+    @api.model
+    def _get_check_settings(self) -> dict:
+        """How domains are checked, from the system parameters set in Settings."""
+        params = self.env["ir.config_parameter"].sudo()
+        try:
+            timeout = float(params.get_param("mail_domain_health.timeout") or DEFAULT_TIMEOUT)
+        except ValueError:
+            timeout = DEFAULT_TIMEOUT
+        provider, provider_spec = self._detect_provider(params.get_param("mail_domain_health.provider") or "auto")
+        return {
+            "provider": provider,
+            "provider_spec": provider_spec,
+            "dkim_selectors": _split(params.get_param("mail_domain_health.dkim_selector")) or None,
+            "nameservers": _split(params.get_param("mail_domain_health.nameservers")),
+            "timeout": timeout if timeout > 0 else DEFAULT_TIMEOUT,
+            "check_partners": str2bool(params.get_param("mail_domain_health.check_partners") or "0"),
+        }
+
+    @api.model
+    def _detect_provider(self, setting: str) -> tuple[str, str]:
+        """The provider key and the engine's provider spec ("odoo", "ip:192.0.2.1", ...)."""
+        if setting in ("odoo", "google", "microsoft"):
+            return setting, setting
+        servers = self.env["ir.mail_server"].sudo().search([("owner_user_id", "=", False)], order="sequence")
+        hosts = [server.smtp_host.lower() for server in servers if server.smtp_host]
+        if setting == "auto":
+            if not hosts:
+                return "odoo", "odoo"
+            # The first server by sequence is the one Odoo falls back to for most mail.
+            first = hosts[0]
+            for provider, suffixes in PROVIDER_HOSTS.items():
+                if any(first == suffix or first.endswith("." + suffix) for suffix in suffixes):
+                    return provider, provider
+        addresses = _resolve_hosts(hosts)
+        if not addresses:
+            return "odoo", "odoo"
+        return "self_hosted", "ip:" + ",".join(addresses)
+
+    # Records
+
+    @api.model
+    def _normalize_domain(self, text: str) -> str:
+        """The A-label form of a domain typed by a user; a UserError says what is wrong."""
+        try:
+            return to_ascii(text)
+        except MailDNSError as error:
+            raise UserError(self.env._("This is not a domain that can be checked: %(error)s", error=error)) from None
+
+    @api.model
+    def _get_or_create(self, domains) -> "MailDomainCheck":
+        """The check records of these domains, created on first sight."""
+        names = {self._normalize_domain(domain) for domain in domains if domain}
+        existing = self.sudo().search([("name", "in", list(names))])
+        missing = names - set(existing.mapped("name"))
+        created = self.sudo().create([{"name": name} for name in sorted(missing)]) if missing else self.browse()
+        return (existing | created).with_env(self.env)
+
+    # Checking
+
+    def action_check_now(self):
+        """Resolve these domains now (the Check now button)."""
+        self._check_mail_domain_health_access()
+        self.sudo()._run_checks()
+        return True
+
+    def _check_mail_domain_health_access(self):
+        if not self.env.is_superuser() and not self.env.user.has_group("base.group_system"):
+            raise AccessError(self.env._("Only Settings administrators can check mail domains."))
+
+    def _run_checks(self, settings: dict | None = None):
+        """Check every record of self in one engine run and store the results."""
+        if not self:
+            return
+        from ..maildns.check import check_domains
+        from ..maildns.dns import Resolver
+
+        settings = settings or self._get_check_settings()
+        resolver = Resolver(settings["nameservers"] or None, timeout=min(settings["timeout"], 5.0))
+        reports = check_domains(
+            self.mapped("name"),
+            provider=settings["provider_spec"],
+            dkim_selectors=settings["dkim_selectors"],
+            resolver=resolver,
+            timeout=settings["timeout"],
+        )
+        companies = self._companies_by_domain()
+        for check, report in zip(self, reports, strict=True):
+            check._store_report(report, settings["provider"], companies.get(check.name, self.env["res.company"]))
+
+    def _companies_by_domain(self) -> dict:
+        """For each domain of self, the companies whose alias domain or users use it."""
+        result = {}
+        for company in self.env["res.company"].sudo().search([]):
+            for name in {company.alias_domain_id.name, _domain_of(company.default_from_email)} - {False, None}:
+                result.setdefault(name, self.env["res.company"])
+                result[name] |= company
+        users = self.env["res.users"].sudo().search([("email", "!=", False)])
+        for user in users:
+            domain = _domain_of(user.email)
+            if domain in self.mapped("name"):
+                result.setdefault(domain, self.env["res.company"])
+                result[domain] |= user.company_ids
+        return result
+
+    def _store_report(self, report, provider: str, companies):
+        self.ensure_one()
+        now = fields.Datetime.now()
+        problems = report.all_problems()
+        only_faults = report.status == "error" and all(
+            problem.code.startswith("dns.") for problem in problems if problem.status == "error"
+        )
+        if only_faults and self.last_success_at:
+            # An unanswered lookup says nothing about the domain: keep the last good result, marked stale.
+            messages = sorted({problem.message for problem in problems if problem.code.startswith("dns.")})
+            self.write({"checked_at": now, "is_stale": True, "last_error": "; ".join(messages)[:500]})
+            return
+        data = report.to_dict()
+        self.write(
+            {
+                "provider": provider,
+                "status": str(report.status),
+                "spf_status": data["spf"]["status"],
+                "dkim_status": data["dkim"]["status"],
+                "dmarc_status": data["dmarc"]["status"],
+                "checked_at": now,
+                "last_success_at": now if not only_faults else self.last_success_at,
+                "is_stale": False,
+                "last_error": False,
+                "spf_record": report.spf.record,
+                "spf_suggested_record": report.spf.suggested_record,
+                "dkim_selector": report.dkim.selector,
+                "dkim_cname_target": report.dkim.cname_target,
+                "dmarc_record": report.dmarc.record,
+                "dmarc_policy": _policy(report.dmarc.policy),
+                "dmarc_effective_policy": _policy(report.dmarc.effective_policy),
+                "free_mail": _is_free_mail(report.domain),
+                "report": data,
+                "records_to_publish": "\n".join(
+                    f"{record.name}. {record.type} {_presentation(record)}" for record in report.records_to_publish()
+                ),
+                "company_ids": [fields.Command.set(companies.ids)],
+                "problem_ids": [fields.Command.clear()]
+                + [fields.Command.create(values) for values in _problem_values(report)],
+            }
+        )
+
+    @api.model
+    def _cron_check_domains(self):
+        """Nightly: check the domains of all companies, active users and, if asked, contacts."""
+        settings = self._get_check_settings()
+        names = self._domains_to_check(settings["check_partners"])
+        recent = fields.Datetime.now() - RECHECK_AFTER
+        checks = self._get_or_create(names).filtered(lambda check: not check.checked_at or check.checked_at < recent)
+        remaining = len(checks)
+        cron = self.env["ir.cron"]
+        # Commit before the first DNS question, so no transaction waits on the network.
+        if not cron._commit_progress(remaining=remaining):
+            return
+        for start in range(0, len(checks), BATCH_SIZE):
+            batch = checks[start : start + BATCH_SIZE]
+            try:
+                batch._run_checks(settings)
+            except Exception:
+                # One broken batch must not stop the night's run; it is retried on the next run.
+                _logger.exception("mail_domain_health: checking %s domains failed", len(batch))
+                self.env.cr.rollback()
+            remaining -= len(batch)
+            if not cron._commit_progress(len(batch), remaining=remaining):
+                break
+
+    @api.model
+    def _domains_to_check(self, check_partners: bool) -> list[str]:
+        companies = self.env["res.company"].sudo().search([])
+        names = set(companies.mapped("alias_domain_id.name"))
+        names |= {_domain_of(email) for email in companies.mapped("default_from_email")}
+        users = self.env["res.users"].sudo().search([("share", "=", False), ("email", "!=", False)])
+        names |= {_domain_of(email) for email in users.mapped("email")}
+        if check_partners:
+            partners = self.env["res.partner"].sudo().search([("email", "!=", False)])
+            names |= {_domain_of(email) for email in partners.mapped("email")}
+        valid = set()
+        for name in names - {False, None, ""}:
+            try:
+                valid.add(to_ascii(name))
+            except MailDNSError:
+                _logger.info("mail_domain_health: skipping %r, not a domain", name)
+        return sorted(valid)
+
+
+def _split(text: str | bool) -> list[str]:
+    return (text or "").replace(",", " ").split()
+
+
+def _domain_of(email: str | bool) -> str | bool:
+    if not email or "@" not in email:
+        return False
+    return email.rpartition("@")[2].strip().strip(">").lower() or False
+
+
+def _policy(value: str | None) -> str | bool:
+    return value if value in ("none", "quarantine", "reject") else False
+
+
+def _presentation(record) -> str:
+    return f'"{record.value}"' if record.type == "TXT" else record.value
+
+
+def _is_free_mail(domain: str) -> bool:
+    from ..maildns.address import is_free_mail
+
+    return is_free_mail(domain)
+
+
+def _problem_values(report) -> list[dict]:
+    values = []
+    parts = [("domain", report.problems)] + [
+        (name, getattr(report, name).problems) for name in PARTS if getattr(report, name) is not None
+    ]
+    for part, problems in parts:
+        for problem in problems:
+            record = problem.record
+            values.append(
+                {
+                    "sequence": len(values),
+                    "part": part,
+                    "code": problem.code,
+                    "message": problem.message,
+                    "severity": str(problem.status),
+                    "record_name": record and record.name,
+                    "record_type": record and record.type,
+                    "record_value": record and record.value,
+                }
+            )
+    return values
+
+
+def _resolve_hosts(hosts: list[str]) -> list[str]:
+    """The IP addresses of the outgoing servers, for a self-hosted SPF check."""
+    addresses = []
+    for host in hosts:
+        try:
+            infos = socket.getaddrinfo(host, 25, proto=socket.IPPROTO_TCP)
+        except OSError:
+            continue
+        for info in infos:
+            if info[4][0] not in addresses:
+                addresses.append(info[4][0])
+    return addresses

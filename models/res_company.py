@@ -1,0 +1,53 @@
+from odoo import api, fields, models
+
+from .mail_domain_check import STATUSES, _domain_of
+
+
+class ResCompany(models.Model):
+    _inherit = "res.company"
+
+    mail_domain_check_id = fields.Many2one(
+        "mail.domain.check",
+        string="Alias domain check",
+        compute="_compute_mail_domain_check_ids",
+        help="The last DNS check of the company's alias domain, which Odoo's bounce address uses.",
+    )
+    mail_default_from_check_id = fields.Many2one(
+        "mail.domain.check",
+        string="Default From domain check",
+        compute="_compute_mail_domain_check_ids",
+        help="The check of the default From address's domain, when it differs from the alias domain.",
+    )
+    mail_domain_health_status = fields.Selection(
+        STATUSES, string="Mail domain health", compute="_compute_mail_domain_check_ids"
+    )
+
+    @api.depends("alias_domain_id.name", "default_from_email")
+    def _compute_mail_domain_check_ids(self):
+        names = set(self.mapped("alias_domain_id.name")) | {_domain_of(email) for email in self.mapped("default_from_email")}
+        checks = self.env["mail.domain.check"].sudo().search([("name", "in", [name for name in names if name])])
+        by_name = {check.name: check for check in checks}
+        for company in self:
+            alias_check = by_name.get(company.alias_domain_id.name, self.env["mail.domain.check"])
+            from_domain = _domain_of(company.default_from_email)
+            from_check = self.env["mail.domain.check"]
+            if from_domain and from_domain != company.alias_domain_id.name:
+                from_check = by_name.get(from_domain, from_check)
+            company.mail_domain_check_id = alias_check
+            company.mail_default_from_check_id = from_check
+            statuses = [status for status in (alias_check.status, from_check.status) if status]
+            company.mail_domain_health_status = _worst(statuses)
+
+    def action_check_mail_domain_health(self):
+        """Check the alias domain (and default From domain) of these companies now."""
+        checks = self.env["mail.domain.check"]
+        checks._check_mail_domain_health_access()
+        names = set(self.mapped("alias_domain_id.name")) | {_domain_of(email) for email in self.mapped("default_from_email")}
+        checks = checks._get_or_create([name for name in names if name])
+        checks.sudo()._run_checks()
+        return True
+
+
+def _worst(statuses: list[str]) -> str | bool:
+    order = ["pass", "warn", "error", "fail"]
+    return max(statuses, key=order.index) if statuses else False

@@ -1,0 +1,203 @@
+import sys
+from pathlib import Path
+
+from odoo.exceptions import AccessError, UserError
+from odoo.tests import Form, TransactionCase, new_test_user, tagged
+
+from odoo.addons.base.tests.common import MockSmtplibCase
+
+# The engine's test helpers import each other as top-level modules (they are plain pytest files).
+sys.path.insert(0, str(Path(__file__).resolve().parent / "engine"))
+from dnsproxy import Fault, FaultProxy  # noqa: E402
+from dnsserver import AuthoritativeServer, load_zone_dir  # noqa: E402
+
+
+class MailDomainHealthCase(TransactionCase):
+    """Companies on real zones served by Knot, behind a proxy that can make domains go silent."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.server = AuthoritativeServer(load_zone_dir()).start()
+        cls.addClassCleanup(cls.server.stop)
+        cls.proxy = FaultProxy(cls.server.address).start()
+        cls.addClassCleanup(cls.proxy.stop)
+        params = cls.env["ir.config_parameter"].sudo()
+        params.set_param("mail_domain_health.nameservers", cls.proxy.address)
+        params.set_param("mail_domain_health.timeout", "3")
+        params.set_param("mail_domain_health.provider", "odoo")
+        AliasDomain = cls.env["mail.alias.domain"].sudo()
+        cls.good_alias = AliasDomain.create({"name": "good.check.test"})
+        cls.broken_alias = AliasDomain.create({"name": "google-only.check.test"})
+        cls.company_good = cls.env.company
+        cls.company_good.alias_domain_id = cls.good_alias
+        cls.company_broken = cls.env["res.company"].create({"name": "Broken Ltd", "alias_domain_id": cls.broken_alias.id})
+        cls.admin = new_test_user(
+            cls.env, login="mdh_admin", groups="base.group_system", email="admin@good.check.test",
+            company_ids=[(6, 0, (cls.company_good | cls.company_broken).ids)],
+        )
+        cls.internal = new_test_user(cls.env, login="mdh_internal", groups="base.group_user", email="jo@good.check.test")
+        cls.other_internal = new_test_user(
+            cls.env, login="mdh_other", groups="base.group_user", email="sam@google-only.check.test",
+            company_id=cls.company_broken.id, company_ids=[(6, 0, cls.company_broken.ids)],
+        )
+        cls.portal = new_test_user(cls.env, login="mdh_portal", groups="base.group_portal", email="p@portal.example")
+
+    def setUp(self):
+        super().setUp()
+        self.proxy.clear_rules()
+
+    def run_cron(self):
+        cron = self.env.ref("mail_domain_health.ir_cron_check_mail_domains")
+        with self.enter_registry_test_mode():
+            cron.method_direct_trigger()
+        self.env.invalidate_all()
+
+    def check(self, name):
+        return self.env["mail.domain.check"].sudo().search([("name", "=", name)])
+
+
+@tagged("post_install", "-at_install")
+class TestDomainChecks(MailDomainHealthCase):
+    def test_cron_checks_company_and_user_domains_once_each(self):
+        self.run_cron()
+        good, broken = self.check("good.check.test"), self.check("google-only.check.test")
+        self.assertEqual(good.status, "pass")
+        self.assertEqual(broken.status, "fail")
+        self.assertEqual(broken.spf_status, "fail")
+        self.assertIn("v=spf1 include:_spf.odoo.com include:_spf.google.com ~all", broken.records_to_publish)
+        self.assertIn("spf.sender_not_authorized", broken.problem_ids.mapped("code"))
+        self.assertIn(self.company_good, good.company_ids)
+        self.assertIn(self.company_broken, broken.company_ids)
+        self.assertEqual(self.env["mail.domain.check"].sudo().search_count([("name", "=", "good.check.test")]), 1)
+        self.assertEqual(self.company_good.mail_domain_health_status, "pass")
+        self.assertEqual(self.company_broken.mail_domain_health_status, "fail")
+
+    def test_status_change_is_posted_in_the_chatter(self):
+        self.run_cron()
+        broken = self.check("google-only.check.test")
+        tracked = broken.message_ids.mapped("tracking_value_ids").filtered(
+            lambda value: value.field_id.name == "status"
+        )
+        self.assertTrue(tracked, "the first status is tracked in the chatter")
+
+    def test_silent_dns_keeps_the_last_good_result_marked_stale(self):
+        self.company_good.action_check_mail_domain_health()
+        good = self.check("good.check.test")
+        self.assertEqual(good.status, "pass")
+        first_success = good.last_success_at
+        for name in ("good.check.test", "_dmarc.good.check.test", "odoo._domainkey.good.check.test"):
+            self.proxy.add_rule(name, Fault.DROP)
+        self.company_good.action_check_mail_domain_health()
+        good.invalidate_recordset()
+        self.assertEqual(good.status, "pass", "a timeout never replaces a known result")
+        self.assertTrue(good.is_stale)
+        self.assertTrue(good.last_error)
+        self.assertEqual(good.last_success_at, first_success)
+        self.assertTrue(good.problem_ids, "the last good problems stay")
+
+    def test_cron_run_with_a_silent_domain_still_writes_the_others(self):
+        self.proxy.add_rule("google-only.check.test", Fault.DROP)
+        self.run_cron()
+        self.assertEqual(self.check("good.check.test").status, "pass")
+        silent = self.check("google-only.check.test")
+        self.assertEqual(silent.status, "error")
+        self.assertIn("dns.timeout", silent.problem_ids.mapped("code"))
+
+    def test_malformed_domain_is_a_user_error(self):
+        with self.assertRaisesRegex(UserError, "label"):
+            self.env["mail.domain.check"]._get_or_create(["a" * 64 + ".example"])
+
+    def test_internal_user_cannot_check_domains(self):
+        with self.assertRaises(AccessError):
+            self.company_good.with_user(self.internal).action_check_mail_domain_health()
+        check = self.env["mail.domain.check"].sudo()._get_or_create(["good.check.test"])
+        with self.assertRaises(AccessError):
+            check.with_user(self.internal).action_check_now()
+
+    def test_results_are_visible_per_company(self):
+        self.run_cron()
+        Check = self.env["mail.domain.check"]
+        self.assertEqual(Check.with_user(self.internal).search([("name", "=", "good.check.test")]).status, "pass")
+        self.assertFalse(Check.with_user(self.other_internal).search([("name", "=", "good.check.test")]))
+        self.assertTrue(Check.with_user(self.other_internal).search([("name", "=", "google-only.check.test")]))
+        self.assertEqual(len(Check.with_user(self.admin).search([("name", "like", "check.test")])), 2)
+        with self.assertRaises(AccessError):
+            Check.with_user(self.portal).search([])
+
+    def test_dns_settings_are_for_administrators(self):
+        with self.assertRaises(AccessError):
+            self.env["ir.config_parameter"].with_user(self.internal).set_param("mail_domain_health.nameservers", "1.1.1.1")
+
+
+@tagged("post_install", "-at_install")
+class TestUserWarnings(MailDomainHealthCase, MockSmtplibCase):
+    def test_yahoo_login_warns_in_the_form(self):
+        form = Form(self.env["res.users"].with_user(self.admin))
+        form.name = "Jane"
+        with self.assertLogs("odoo.tests.form.onchange", "WARNING") as logs:
+            form.login = "jane@yahoo.com"
+        self.assertIn("yahoo.com", "\n".join(logs.output))
+
+    def test_yahoo_user_created_without_a_form_notifies_the_admin(self):
+        self.env["res.users"].with_user(self.admin).create({"name": "Jane", "login": "jane@yahoo.com"})
+        self.env.cr.precommit.run()
+        notifications = self.env["bus.bus"].sudo().search([("message", "like", "simple_notification")])
+        self.assertTrue(any("jane@yahoo.com" in message for message in notifications.mapped("message")))
+
+    def test_company_user_created_without_a_form_is_quiet(self):
+        before = self.env["bus.bus"].sudo().search_count([])
+        self.env["res.users"].with_user(self.admin).create({"name": "Kim", "login": "kim@good.check.test"})
+        self.env.cr.precommit.run()
+        self.assertEqual(self.env["bus.bus"].sudo().search_count([]), before)
+
+    def test_yahoo_user_warning_says_what_odoo_really_sends(self):
+        self.env["ir.mail_server"].sudo().create(
+            {"name": "Company relay", "smtp_host": "relay.good.check.test", "from_filter": "good.check.test"}
+        )
+        user = new_test_user(self.env, login="jane.warn@yahoo.com", email="jane.warn@yahoo.com")
+        self.run_cron()
+        user.invalidate_recordset()
+        self.assertTrue(user.mail_domain_health_warning)
+        self.assertIn("notifications@good.check.test", user.mail_domain_health_warning)
+        self.assertEqual(user.mail_domain_health_level, "warn")
+
+    def _send_as(self, user):
+        mail = self.env["mail.mail"].sudo().create(
+            {"email_from": user.email_formatted, "email_to": "someone@example.com", "subject": "s", "body_html": "b"}
+        )
+        with self.mock_smtplib_connection():
+            mail.send()
+        return self.emails[-1]
+
+    def test_preview_matches_what_odoo_sends_through_a_domain_server(self):
+        self.env["ir.mail_server"].sudo().create(
+            {"name": "Company relay", "smtp_host": "relay.good.check.test", "from_filter": "good.check.test"}
+        )
+        user = new_test_user(self.env, login="jane.preview@yahoo.com", email="jane.preview@yahoo.com")
+        preview = user._mail_domain_health_sending_preview()
+        sent = self._send_as(user)
+        self.assertTrue(preview["rewritten"])
+        self.assertEqual(preview["email_from"], "notifications@good.check.test")
+        self.assertIn("notifications@good.check.test", sent["msg_from"])
+        self.assertEqual(sent["smtp_from"], preview["envelope_from"])
+
+    def test_preview_matches_what_odoo_sends_through_a_catch_all_server(self):
+        self.env["ir.mail_server"].sudo().create({"name": "Catch-all", "smtp_host": "smtp.example.net"})
+        user = new_test_user(self.env, login="jane.catch@yahoo.com", email="jane.catch@yahoo.com")
+        preview = user._mail_domain_health_sending_preview()
+        sent = self._send_as(user)
+        self.assertFalse(preview["rewritten"])
+        self.assertIn("jane.catch@yahoo.com", sent["msg_from"])
+        self.assertEqual(sent["smtp_from"], preview["envelope_from"])
+
+    def test_preview_for_a_company_address_on_its_own_server(self):
+        self.env["ir.mail_server"].sudo().create(
+            {"name": "Company relay", "smtp_host": "relay.good.check.test", "from_filter": "good.check.test"}
+        )
+        preview = self.internal._mail_domain_health_sending_preview()
+        sent = self._send_as(self.internal)
+        self.assertFalse(preview["rewritten"])
+        self.assertEqual(preview["email_from"], self.internal.email)
+        self.assertIn(self.internal.email, sent["msg_from"])
+        self.assertEqual(sent["smtp_from"], preview["envelope_from"])
