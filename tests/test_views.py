@@ -215,6 +215,8 @@ class TestMailDomainHealthSettingsCheckNow(TransactionCase):
 
     def test_check_now_fills_the_settings_block(self):
         self.env["res.config.settings"].create({}).action_check_mail_domain_health()
+        # The page reloads the settings in a new request: nothing computed before the check is reused.
+        self.env.invalidate_all()
         reopened = self.env["res.config.settings"].create({})
         self.assertEqual(reopened.mail_domain_check_id.name, "settings-bare.test")
         self.assertEqual(reopened.mail_domain_health_spf_status, "fail")
