@@ -4,15 +4,29 @@ Pure Python, no Odoo: usable from a shell (python -m maildns), from a
 monitoring system and from the mail_domain_health Odoo addon.
 """
 
+from . import spf
+from .check import check_domain, check_domains
 from .dns import Lookup, Outcome, Resolver
 from .errors import InvalidNameserver, InvalidProvider, InvalidTarget, MailDNSError
+from .providers import PROVIDERS, Provider, get_provider
+from .report import DomainReport, Problem, Record, Status
 
 __all__ = [
+    "PROVIDERS",
+    "DomainReport",
     "InvalidNameserver",
     "InvalidProvider",
     "InvalidTarget",
     "Lookup",
     "MailDNSError",
     "Outcome",
+    "Problem",
+    "Provider",
+    "Record",
     "Resolver",
+    "Status",
+    "check_domain",
+    "check_domains",
+    "get_provider",
+    "spf",
 ]

@@ -178,6 +178,28 @@ class Resolver:
         pending.done.set()
         return result
 
+    def _chase(self, name: str, rdtype: str, deadline: float | None, hops: int) -> Lookup:
+        """Resolve an alias target through the cache, without waiting on another thread's pending lookup."""
+        key = (_cache_name(name), rdtype)
+        with self._lock:
+            pending = self._cache.get(key)
+            if pending is not None and pending.done.is_set() and pending.result is not None:
+                self.stats.cache_hits += 1
+                return pending.result
+            owner = pending is None
+            if owner:
+                pending = self._cache[key] = _Pending()
+                self.stats.lookups += 1
+        # Waiting here could deadlock on an alias loop spread over threads: the hop limit ends loops instead.
+        result = Lookup(key[0], rdtype, Outcome.ERROR, detail="alias chase failed")
+        try:
+            result = self._resolve(key[0], rdtype, deadline, hops)
+        finally:
+            if owner:
+                pending.result = result
+                pending.done.set()
+        return result
+
     def _resolve(self, name: str, rdtype: str, deadline: float | None, hops: int) -> Lookup:
         try:
             qname = dns.name.from_text(name)
@@ -263,7 +285,7 @@ class Resolver:
             # An authoritative server does not follow an alias out of its zone: ask for the target.
             if hops + len(chain) > MAX_CNAME_HOPS:
                 return Lookup(name, rdtype, Outcome.ERROR, cnames=tuple(chain), detail="CNAME chain too long")
-            target = self._resolve(chain[-1], rdtype, deadline, hops + len(chain))
+            target = self._chase(chain[-1], rdtype, deadline, hops + len(chain))
             return Lookup(
                 name,
                 rdtype,

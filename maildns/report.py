@@ -99,6 +99,8 @@ class DkimReport(_Part):
     key_type: str | None = None
     key_bits: int | None = None
     selectors_checked: tuple[str, ...] = ()
+    # Without a selector: whether anything exists under _domainkey (None when not probed).
+    domainkey_exists: bool | None = None
 
 
 @dataclass
@@ -111,6 +113,9 @@ class DmarcReport(_Part):
     spf_aligned: bool | None = None
     dkim_aligned: bool | None = None
     provider_can_pass: bool | None = None
+    strict_alignment: bool = False
+    obsolete_tags: tuple[str, ...] = ()
+    advice: str | None = None
 
 
 @dataclass
