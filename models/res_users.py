@@ -160,7 +160,9 @@ class ResUsers(models.Model):
                     "type": "warning",
                     "sticky": True,
                     "title": self.env._("Some new users have addresses Odoo cannot send as"),
-                    "message": "\n".join(_address_message(self.env, user.email, _domain_of(user.email)) for user in flagged),
+                    "message": "\n".join(
+                        _address_message(self.env, _address(user), _domain_of(_address(user))) for user in flagged
+                    ),
                 },
             )
         return users
@@ -175,13 +177,18 @@ class ResUsers(models.Model):
 
 
 def _is_problem_address(user) -> bool:
-    domain = _domain_of(user.email)
+    domain = _domain_of(_address(user))
     if not domain:
         return False
     if _is_free_mail(domain):
         return True
     check = user.env["mail.domain.check"].sudo().search([("name", "=", domain)], limit=1)
     return (check.dmarc_effective_policy or check.dmarc_policy) in ("quarantine", "reject")
+
+
+def _address(user) -> str | bool:
+    """The user's address, or the login when it is one (before the partner's email is filled)."""
+    return user.email or (user.login if user.login and "@" in user.login else False)
 
 
 def _address_message(env, address: str, domain: str) -> str:
