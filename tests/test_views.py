@@ -149,6 +149,20 @@ class TestMailDomainHealthViews(TransactionCase):
                 form = Form(self.internal.with_user(self.admin), view=xmlid)
                 self.assertEqual(form.login, "mdh_views_internal")
 
+    def test_typing_a_yahoo_address_shows_the_banner_at_once(self):
+        for xmlid in ("base.view_users_simple_form", "base.view_users_form"):
+            with self.subTest(view=xmlid):
+                form = Form(self.env["res.users"].with_user(self.admin), view=xmlid)
+                form.name = "Jane Doe"
+                self.assertFalse(form.mail_domain_health_warning)
+                # The form also pops the onchange warning, which Form logs.
+                with self.assertLogs("odoo.tests.form.onchange", level="WARNING"):
+                    form.login = "jane.doe@yahoo.com"
+                self.assertIn("yahoo.com", form.mail_domain_health_warning)
+                arch = self._arch("res.users", xmlid=xmlid)
+                banner = arch.xpath("//div[@name='mail_domain_health_banner']")[0]
+                self.assertTrue(_visible(banner, {"mail_domain_health_warning": form.mail_domain_health_warning}))
+
     # Company
 
     def test_company_form_shows_status_next_to_alias_domain(self):
