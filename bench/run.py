@@ -15,7 +15,6 @@ import random
 import resource
 import sys
 import time
-import tracemalloc
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -25,7 +24,7 @@ import dns.resolver
 import dns.version
 from dnsserver import AuthoritativeServer, load_zone_dir
 from generate import ORIGIN, generate
-from latency import LatencyForwarder
+from latency import ForwarderProcess
 
 from maildns import Resolver
 from maildns.check import check_domains
@@ -41,12 +40,14 @@ def main() -> int:
     latency = args.latency_ms / 1000
 
     generated = generate(args.domains)
-    zones = {path: text for path, text in load_zone_dir().items() if path in ("odoo.com.", "google.com.", "outlook.com.")}
+    zones = {
+        path: text for path, text in load_zone_dir().items() if path in ("odoo.com.", "google.com.", "outlook.com.")
+    }
     zones[f"{ORIGIN}."] = generated.zone
     print(_machine())
     print(f"domains: {args.domains}, added latency: {args.latency_ms:g} ms per answer, workers: {args.workers}")
     with AuthoritativeServer(zones) as server:
-        forwarder = LatencyForwarder(server.address, latency).start()
+        forwarder = ForwarderProcess(server.address, latency)
         try:
             ours = _run_maildns(generated.domains, forwarder, args.workers)
             peer = _run_checkdmarc(generated.domains, forwarder, args.peer_sample) if args.peer_sample else None
@@ -59,7 +60,9 @@ def main() -> int:
         *([("checkdmarc (SPF + DMARC)", peer)] if peer else []),
     ]
     print()
-    print("| checker | domains | wall s | domains/s | questions sent | unique (name, type) | repeated | peak MiB |")
+    print(
+        "| checker | domains | wall s | domains/s | questions sent | unique (name, type) | repeated | RSS growth MiB |"
+    )
     print("| --- | --- | --- | --- | --- | --- | --- | --- |")
     for name, row in rows:
         print(
@@ -67,8 +70,10 @@ def main() -> int:
             f"{row['unique']} | {row['sent'] - row['unique']} | {row['peak_mib']:.1f} |"
         )
     print()
-    print(f"lower bound for maildns' run: {lower_bound:.2f} s (longest dependent chain {critical} x latency, "
-          f"or unique questions x latency / {args.workers} workers)")
+    print(
+        f"lower bound for maildns' run: {lower_bound:.2f} s (longest dependent chain {critical} x latency, "
+        f"or unique questions x latency / {args.workers} workers)"
+    )
     print(f"maildns / lower bound: {ours['wall'] / lower_bound:.2f}")
     if peer:
         print(f"throughput ratio maildns / checkdmarc: {ours['rate'] / peer['rate']:.1f}x")
@@ -79,48 +84,52 @@ def main() -> int:
     return 0
 
 
-def _run_maildns(domains: list[str], forwarder: LatencyForwarder, workers: int) -> dict:
-    forwarder.reset()
+def _run_maildns(domains: list[str], forwarder: ForwarderProcess, workers: int) -> dict:
+    forwarder.take_questions()
     resolver = Resolver([forwarder.address], timeout=2.0, lifetime=5.0)
-    tracemalloc.start()
+    before = _peak_rss()
     started = time.perf_counter()
     reports = check_domains(domains, resolver=resolver, workers=workers, timeout=30)
     wall = time.perf_counter() - started
-    peak = tracemalloc.get_traced_memory()[1]
-    tracemalloc.stop()
+    peak = _peak_rss() - before
     return _row(domains, forwarder, wall, peak) | {"reports": reports, "resolver_sent": resolver.stats.messages_sent}
 
 
-def _run_checkdmarc(domains: list[str], forwarder: LatencyForwarder, sample: int) -> dict:
+def _run_checkdmarc(domains: list[str], forwarder: ForwarderProcess, sample: int) -> dict:
     from checkdmarc.dmarc import check_dmarc
     from checkdmarc.spf import check_spf
 
     chosen = random.Random(11).sample(domains, min(sample, len(domains)))
-    forwarder.reset()
+    forwarder.take_questions()
     resolver = dns.resolver.Resolver(configure=False)
     resolver.nameservers = ["127.0.0.1"]
     resolver.port = forwarder.port
     resolver.timeout = resolver.lifetime = 5.0
-    tracemalloc.start()
+    before = _peak_rss()
     started = time.perf_counter()
     for domain in chosen:
         check_spf(domain, resolver=resolver, timeout=5.0)
         check_dmarc(domain, resolver=resolver, timeout=5.0)
     wall = time.perf_counter() - started
-    peak = tracemalloc.get_traced_memory()[1]
-    tracemalloc.stop()
+    peak = _peak_rss() - before
     return _row(chosen, forwarder, wall, peak)
 
 
-def _row(domains: list[str], forwarder: LatencyForwarder, wall: float, peak: int) -> dict:
+def _row(domains: list[str], forwarder: ForwarderProcess, wall: float, peak: int) -> dict:
+    questions = forwarder.take_questions()
     return {
         "domains": len(domains),
         "wall": wall,
         "rate": len(domains) / wall,
-        "sent": sum(forwarder.questions.values()),
-        "unique": len(forwarder.questions),
+        "sent": sum(questions.values()),
+        "unique": len(questions),
         "peak_mib": peak / 2**20,
     }
+
+
+def _peak_rss() -> int:
+    """Peak resident memory of this process so far, in bytes (growth of it is what a run added)."""
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
 
 
 def _machine() -> str:

@@ -166,8 +166,12 @@ def _check_selector(
         return _SelectorResult(selector, report)
     report.key_type, report.key_bits = key.key_type, key.key_bits
     if key.revoked:
-        report.add("dkim.revoked", f"The key at {name} is revoked (empty p=): nothing signed with it passes.",
-                   Status.FAIL, cname)
+        report.add(
+            "dkim.revoked",
+            f"The key at {name} is revoked (empty p=): nothing signed with it passes.",
+            Status.FAIL,
+            cname,
+        )
     elif key.key_type == "rsa" and key.key_bits < WEAK_BITS:
         status = Status.FAIL if key.key_bits < BROKEN_BITS else Status.WARN
         report.add("dkim.weak_key", f"The RSA key at {name} has {key.key_bits} bits: use a key of 2048 bits.", status)
@@ -199,4 +203,6 @@ def _missing(report: DkimReport, name: str, provider: Provider, cname: Record | 
 
 
 def _fault_message(lookup: Lookup) -> str:
-    return f"The DNS did not answer for {lookup.name} ({lookup.outcome}): the DKIM result is unknown. {lookup.detail}".strip()
+    return (
+        f"The DNS did not answer for {lookup.name} ({lookup.outcome}): the DKIM result is unknown. {lookup.detail}"
+    ).strip()

@@ -152,4 +152,6 @@ def _judge_alignment(report: DmarcReport, domain: str, provider: Provider, spf: 
 
 
 def _fault_message(lookup: Lookup) -> str:
-    return f"The DNS did not answer for {lookup.name} ({lookup.outcome}): the DMARC result is unknown. {lookup.detail}".strip()
+    return (
+        f"The DNS did not answer for {lookup.name} ({lookup.outcome}): the DMARC result is unknown. {lookup.detail}"
+    ).strip()

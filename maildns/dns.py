@@ -172,7 +172,7 @@ class Resolver:
             return Lookup(key[0], rdtype, Outcome.TIMEOUT, detail="no answer before the deadline")
         try:
             result = self._resolve(key[0], rdtype, deadline, hops=0)
-        except Exception as error:  # noqa: BLE001 - any fault must become data, never a crash
+        except Exception as error:
             result = Lookup(key[0], rdtype, Outcome.ERROR, detail=f"{type(error).__name__}: {error}")
         pending.result = result
         pending.done.set()
@@ -183,14 +183,18 @@ class Resolver:
         key = (_cache_name(name), rdtype)
         with self._lock:
             pending = self._cache.get(key)
-            if pending is not None and pending.done.is_set() and pending.result is not None:
-                self.stats.cache_hits += 1
-                return pending.result
             owner = pending is None
             if owner:
                 pending = self._cache[key] = _Pending()
                 self.stats.lookups += 1
-        # Waiting here could deadlock on an alias loop spread over threads: the hop limit ends loops instead.
+            else:
+                self.stats.cache_hits += 1
+        if not owner:
+            # Another thread asks the same target (a provider's key, say): wait for its answer, but only for
+            # one lookup's lifetime, since an alias loop spread over threads would otherwise wait for ever.
+            wait = self.lifetime if deadline is None else max(0.0, min(self.lifetime, deadline - time.monotonic()))
+            if pending.done.wait(wait) and pending.result is not None:
+                return pending.result
         result = Lookup(key[0], rdtype, Outcome.ERROR, detail="alias chase failed")
         try:
             result = self._resolve(key[0], rdtype, deadline, hops)

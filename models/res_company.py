@@ -24,7 +24,9 @@ class ResCompany(models.Model):
 
     @api.depends("alias_domain_id.name", "default_from_email")
     def _compute_mail_domain_check_ids(self):
-        names = set(self.mapped("alias_domain_id.name")) | {_domain_of(email) for email in self.mapped("default_from_email")}
+        names = set(self.mapped("alias_domain_id.name")) | {
+            _domain_of(email) for email in self.mapped("default_from_email")
+        }
         checks = self.env["mail.domain.check"].sudo().search([("name", "in", [name for name in names if name])])
         by_name = {check.name: check for check in checks}
         for company in self:
@@ -42,7 +44,9 @@ class ResCompany(models.Model):
         """Check the alias domain (and default From domain) of these companies now."""
         checks = self.env["mail.domain.check"]
         checks._check_mail_domain_health_access()
-        names = set(self.mapped("alias_domain_id.name")) | {_domain_of(email) for email in self.mapped("default_from_email")}
+        names = set(self.mapped("alias_domain_id.name")) | {
+            _domain_of(email) for email in self.mapped("default_from_email")
+        }
         checks = checks._get_or_create([name for name in names if name])
         checks.sudo()._run_checks()
         return True

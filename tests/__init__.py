@@ -1,2 +1,1 @@
-from . import test_mail_domain_check
-from . import test_views
+from . import test_mail_domain_check, test_views

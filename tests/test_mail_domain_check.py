@@ -8,8 +8,8 @@ from odoo.addons.base.tests.common import MockSmtplibCase
 
 # The engine's test helpers import each other as top-level modules (they are plain pytest files).
 sys.path.insert(0, str(Path(__file__).resolve().parent / "engine"))
-from dnsproxy import Fault, FaultProxy  # noqa: E402
-from dnsserver import AuthoritativeServer, load_zone_dir  # noqa: E402
+from dnsproxy import Fault, FaultProxy
+from dnsserver import AuthoritativeServer, load_zone_dir
 
 
 class MailDomainHealthCase(TransactionCase):
@@ -31,15 +31,26 @@ class MailDomainHealthCase(TransactionCase):
         cls.broken_alias = AliasDomain.create({"name": "google-only.check.test"})
         cls.company_good = cls.env.company
         cls.company_good.alias_domain_id = cls.good_alias
-        cls.company_broken = cls.env["res.company"].create({"name": "Broken Ltd", "alias_domain_id": cls.broken_alias.id})
+        cls.company_broken = cls.env["res.company"].create(
+            {"name": "Broken Ltd", "alias_domain_id": cls.broken_alias.id}
+        )
         cls.admin = new_test_user(
-            cls.env, login="mdh_admin", groups="base.group_system", email="admin@google-only.check.test",
+            cls.env,
+            login="mdh_admin",
+            groups="base.group_system",
+            email="admin@google-only.check.test",
             company_ids=[(6, 0, (cls.company_good | cls.company_broken).ids)],
         )
-        cls.internal = new_test_user(cls.env, login="mdh_internal", groups="base.group_user", email="jo@good.check.test")
+        cls.internal = new_test_user(
+            cls.env, login="mdh_internal", groups="base.group_user", email="jo@good.check.test"
+        )
         cls.other_internal = new_test_user(
-            cls.env, login="mdh_other", groups="base.group_user", email="sam@google-only.check.test",
-            company_id=cls.company_broken.id, company_ids=[(6, 0, cls.company_broken.ids)],
+            cls.env,
+            login="mdh_other",
+            groups="base.group_user",
+            email="sam@google-only.check.test",
+            company_id=cls.company_broken.id,
+            company_ids=[(6, 0, cls.company_broken.ids)],
         )
         cls.portal = new_test_user(cls.env, login="mdh_portal", groups="base.group_portal", email="p@portal.example")
 
@@ -127,7 +138,9 @@ class TestDomainChecks(MailDomainHealthCase):
 
     def test_dns_settings_are_for_administrators(self):
         with self.assertRaises(AccessError):
-            self.env["ir.config_parameter"].with_user(self.internal).set_param("mail_domain_health.nameservers", "1.1.1.1")
+            self.env["ir.config_parameter"].with_user(self.internal).set_param(
+                "mail_domain_health.nameservers", "1.1.1.1"
+            )
 
 
 @tagged("post_install", "-at_install")
@@ -166,8 +179,17 @@ class TestUserWarnings(MailDomainHealthCase, MockSmtplibCase):
         self.assertEqual(user.mail_domain_health_level, "warn")
 
     def _send_as(self, user):
-        mail = self.env["mail.mail"].sudo().create(
-            {"email_from": user.email_formatted, "email_to": "someone@example.com", "subject": "s", "body_html": "b"}
+        mail = (
+            self.env["mail.mail"]
+            .sudo()
+            .create(
+                {
+                    "email_from": user.email_formatted,
+                    "email_to": "someone@example.com",
+                    "subject": "s",
+                    "body_html": "b",
+                }
+            )
         )
         with self.mock_smtplib_connection():
             mail.send()

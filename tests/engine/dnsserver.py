@@ -68,14 +68,14 @@ class AuthoritativeServer:
         for index, (origin, text) in enumerate(sorted(self.zones.items())):
             path = workdir / f"zone{index}.zone"
             path.write_text(text, encoding="utf-8")
-            zone_entries.append(f"  - domain: \"{origin}\"\n    file: \"{path}\"\n")
+            zone_entries.append(f'  - domain: "{origin}"\n    file: "{path}"\n')
         for _ in range(5):
             self.port = free_port()
             (workdir / "knot.conf").write_text(
                 _KNOT_CONF.format(workdir=workdir, port=self.port) + "".join(zone_entries),
                 encoding="utf-8",
             )
-            log = open(workdir / "knotd.log", "wb")  # noqa: SIM115 - closed with the process
+            log = open(workdir / "knotd.log", "wb")
             self._process = subprocess.Popen(
                 [KNOTD, "-c", str(workdir / "knot.conf")],
                 stdout=log,
@@ -157,7 +157,9 @@ class AuthoritativeServer:
 
 def load_zone_dir(directory: Path = ZONES_DIR) -> dict[str, str]:
     """Every `<origin>.zone` file of a directory, keyed by origin."""
-    return {path.name.removesuffix(".zone") + ".": path.read_text(encoding="utf-8") for path in directory.glob("*.zone")}
+    return {
+        path.name.removesuffix(".zone") + ".": path.read_text(encoding="utf-8") for path in directory.glob("*.zone")
+    }
 
 
 # Semantic checks off: the tests serve deliberately broken data.

@@ -29,9 +29,7 @@ def test_domain_without_odoo_gets_the_records_to_publish(resolver):
     assert report.status is Status.FAIL
     assert {"spf.sender_not_authorized", "dkim.missing", "dmarc.missing"} <= set(report.codes())
     published = {(record.name, record.type): record.value for record in report.records_to_publish()}
-    assert published[("google-only.check.test", "TXT")] == (
-        "v=spf1 include:_spf.odoo.com include:_spf.google.com ~all"
-    )
+    assert published[("google-only.check.test", "TXT")] == ("v=spf1 include:_spf.odoo.com include:_spf.google.com ~all")
     assert published[("odoo._domainkey.google-only.check.test", "CNAME")].rstrip(".") == ODOO_DKIM
 
 
@@ -76,8 +74,12 @@ def test_microsoft_provider_with_both_selectors_passes(resolver):
 
 
 def test_self_hosted_server_is_checked_by_its_address(resolver):
-    allowed = check_domain("self-hosted.check.test", provider="ip:192.0.2.25", dkim_selectors=["mail"], resolver=resolver)
-    refused = check_domain("self-hosted.check.test", provider="ip:192.0.2.99", dkim_selectors=["mail"], resolver=resolver)
+    allowed = check_domain(
+        "self-hosted.check.test", provider="ip:192.0.2.25", dkim_selectors=["mail"], resolver=resolver
+    )
+    refused = check_domain(
+        "self-hosted.check.test", provider="ip:192.0.2.99", dkim_selectors=["mail"], resolver=resolver
+    )
     assert allowed.spf.sender_authorized is True
     assert refused.spf.sender_authorized is False
     assert "spf.sender_not_authorized" in refused.codes()

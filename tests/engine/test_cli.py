@@ -61,11 +61,23 @@ def test_json_output_is_an_array_of_reports(dns_args):
     assert [report["target"] for report in reports] == ["good.check.test", "jane@yahoo.com"]
     assert set(reports[0]) >= {"target", "domain", "provider", "status", "spf", "dkim", "dmarc"}
     assert set(reports[0]["spf"]) >= {
-        "status", "record", "dns_lookups", "void_lookups", "sender_authorized", "suggested_record", "problems"
+        "status",
+        "record",
+        "dns_lookups",
+        "void_lookups",
+        "sender_authorized",
+        "suggested_record",
+        "problems",
     }
     assert set(reports[0]["dkim"]) >= {"status", "selector", "cname_target", "key_type", "key_bits", "problems"}
     assert set(reports[0]["dmarc"]) >= {
-        "status", "record", "record_domain", "policy", "subdomain_policy", "effective_policy", "problems"
+        "status",
+        "record",
+        "record_domain",
+        "policy",
+        "subdomain_policy",
+        "effective_policy",
+        "problems",
     }
     assert "address" not in reports[0]
     assert reports[1]["address"]["free_mail"] is True
