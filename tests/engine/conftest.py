@@ -1,6 +1,7 @@
 """Fixtures of the engine's tests: the repository on sys.path and a real DNS server."""
 
 import sys
+from collections import Counter
 from pathlib import Path
 
 import pytest
@@ -25,3 +26,29 @@ def zone_server():
 def resolver(zone_server):
     """A fresh Resolver (an empty cache) asking only the test server."""
     return Resolver([zone_server.address], timeout=1.0, lifetime=3.0)
+
+
+_FAULT_ROWS: list[tuple[str, int, int, float]] = []
+# Examples hypothesis ran per parser, printed when the run ends.
+FUZZ_EXAMPLES: Counter[str] = Counter()
+
+
+@pytest.fixture
+def fault_table():
+    """Rows (fault, runs, correct outcomes, worst seconds) printed when the run ends."""
+    return _FAULT_ROWS
+
+
+def pytest_terminal_summary(terminalreporter):
+    if FUZZ_EXAMPLES:
+        terminalreporter.write_line("")
+        terminalreporter.write_line("Parser fuzzing (hypothesis), examples run:")
+        for parser, count in sorted(FUZZ_EXAMPLES.items()):
+            terminalreporter.write_line(f"{parser:<32}{count:>6}")
+    if not _FAULT_ROWS:
+        return
+    terminalreporter.write_line("")
+    terminalreporter.write_line("DNS faults through check_domains (deadline 2 s per domain):")
+    terminalreporter.write_line(f"{'fault':<16}{'runs':>6}{'correct':>9}{'worst s':>9}")
+    for fault, runs, correct, worst in _FAULT_ROWS:
+        terminalreporter.write_line(f"{fault:<16}{runs:>6}{correct:>9}{worst:>9.2f}")

@@ -1,0 +1,119 @@
+"""Whatever the input, every parser gives a result or its documented error, never another exception."""
+
+from conftest import FUZZ_EXAMPLES
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from maildns.dkim import InvalidKey, parse_key_record
+from maildns.dmarc import parse_dmarc
+from maildns.errors import MailDNSError
+from maildns.names import parse_target
+from maildns.spf import SpfSyntaxError, parse_record, select_records
+from maildns.tags import parse_tags
+
+EXAMPLES = 400
+FUZZ = settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+
+SPF_WORDS = st.sampled_from(
+    [
+        "v=spf1",
+        "include:",
+        "a",
+        "mx",
+        "ptr",
+        "ip4:",
+        "ip6:",
+        "exists:",
+        "all",
+        "-all",
+        "~",
+        "?",
+        "+",
+        "redirect=",
+        "exp=",
+        "%{i}",
+        "%{d2r}",
+        "%%",
+        "%_",
+        "/24",
+        "//64",
+        "192.0.2.1",
+        "2001:db8::",
+        ".example.com",
+        " ",
+        ":",
+        "=",
+    ]
+)
+spf_texts = st.one_of(st.text(max_size=80), st.lists(SPF_WORDS, max_size=12).map("".join))
+tag_texts = st.one_of(
+    st.text(max_size=80),
+    st.lists(
+        st.sampled_from(["v=DMARC1", "v=DKIM1", "p=", "reject", "k=rsa", "sp=none", ";", " ", "=", "rua=mailto:"]),
+        max_size=10,
+    ).map("".join),
+)
+
+
+@FUZZ
+@given(spf_texts)
+def test_spf_parser(text):
+    FUZZ_EXAMPLES["spf_parser"] += 1
+    try:
+        record = parse_record(text)
+    except SpfSyntaxError as error:
+        assert error.position >= 0
+    else:
+        assert record is not None
+    assert isinstance(select_records([text, text]), tuple)
+
+
+@FUZZ
+@given(tag_texts)
+def test_dmarc_parser(text):
+    FUZZ_EXAMPLES["dmarc_parser"] += 1
+    record = parse_dmarc(text)
+    assert record.policy in (None, "none", "quarantine", "reject")
+
+
+@FUZZ
+@given(tag_texts)
+def test_dkim_key_parser(text):
+    FUZZ_EXAMPLES["dkim_key_parser"] += 1
+    try:
+        key = parse_key_record(text)
+    except InvalidKey:
+        return
+    assert key.revoked or key.key_bits
+
+
+@FUZZ
+@given(st.binary(max_size=300))
+def test_dkim_key_parser_on_binary_keys(data):
+    FUZZ_EXAMPLES["dkim_key_parser_on_binary_keys"] += 1
+    import base64
+
+    try:
+        parse_key_record("v=DKIM1; p=" + base64.b64encode(data).decode())
+    except InvalidKey:
+        pass
+
+
+@FUZZ
+@given(tag_texts)
+def test_tag_parser(text):
+    FUZZ_EXAMPLES["tag_parser"] += 1
+    parsed = parse_tags(text)
+    assert all(name == name.lower() for name in parsed.tags)
+
+
+@FUZZ
+@given(st.one_of(st.text(max_size=300), st.emails().map(str)))
+def test_target_parser(text):
+    FUZZ_EXAMPLES["target_parser"] += 1
+    try:
+        target = parse_target(text)
+    except MailDNSError:
+        return
+    assert target.domain == target.domain.lower()
+    assert len(target.domain) <= 253
