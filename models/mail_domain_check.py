@@ -153,18 +153,25 @@ class MailDomainCheck(models.Model):
         """Check every record of self in one engine run and store the results."""
         if not self:
             return
+        settings = settings or self._get_check_settings()
+        self._store_reports(self._resolve(self.mapped("name"), settings), settings)
+
+    @api.model
+    def _resolve(self, names: list[str], settings: dict) -> list:
+        """Ask the DNS about `names`: no ORM access here, so no transaction waits on the network."""
         from ..maildns.check import check_domains
         from ..maildns.dns import Resolver
 
-        settings = settings or self._get_check_settings()
         resolver = Resolver(settings["nameservers"] or None, timeout=min(settings["timeout"], 5.0))
-        reports = check_domains(
-            self.mapped("name"),
+        return check_domains(
+            names,
             provider=settings["provider_spec"],
             dkim_selectors=settings["dkim_selectors"],
             resolver=resolver,
             timeout=settings["timeout"],
         )
+
+    def _store_reports(self, reports: list, settings: dict):
         companies = self._companies_by_domain()
         for check, report in zip(self, reports, strict=True):
             check._store_report(report, settings["provider"], companies.get(check.name, self.env["res.company"]))
@@ -176,10 +183,11 @@ class MailDomainCheck(models.Model):
             for name in {company.alias_domain_id.name, _domain_of(company.default_from_email)} - {False, None}:
                 result.setdefault(name, self.env["res.company"])
                 result[name] |= company
+        names = set(self.mapped("name"))
         users = self.env["res.users"].sudo().search([("email", "!=", False)])
         for user in users:
             domain = _domain_of(user.email)
-            if domain in self.mapped("name"):
+            if domain in names:
                 result.setdefault(domain, self.env["res.company"])
                 result[domain] |= user.company_ids
         return result
@@ -233,15 +241,20 @@ class MailDomainCheck(models.Model):
         names = self._domains_to_check(settings["check_partners"])
         recent = fields.Datetime.now() - RECHECK_AFTER
         checks = self._get_or_create(names).filtered(lambda check: not check.checked_at or check.checked_at < recent)
+        batches = [
+            (checks[start : start + BATCH_SIZE], checks[start : start + BATCH_SIZE].mapped("name"))
+            for start in range(0, len(checks), BATCH_SIZE)
+        ]
         remaining = len(checks)
         cron = self.env["ir.cron"]
-        # Commit before the first DNS question, so no transaction waits on the network.
+        # Commit before each batch's DNS questions (and read nothing until they are answered),
+        # so no transaction stays open while the network is slow.
         if not cron._commit_progress(remaining=remaining):
             return
-        for start in range(0, len(checks), BATCH_SIZE):
-            batch = checks[start : start + BATCH_SIZE]
+        for batch, batch_names in batches:
             try:
-                batch._run_checks(settings)
+                reports = self._resolve(batch_names, settings)
+                batch._store_reports(reports, settings)
             except Exception:
                 # One broken batch must not stop the night's run; it is retried on the next run.
                 _logger.exception("mail_domain_health: checking %s domains failed", len(batch))
