@@ -1,1 +1,5 @@
-from . import mail_domain_check, mail_domain_check_problem, res_company, res_config_settings, res_users
+from . import mail_domain_check
+from . import mail_domain_check_problem
+from . import res_company
+from . import res_config_settings
+from . import res_users

@@ -1,1 +1,3 @@
-from . import test_mail_domain_check, test_views
+from . import test_i18n
+from . import test_mail_domain_check
+from . import test_views

@@ -1,0 +1,24 @@
+from odoo.exceptions import AccessError
+from odoo.tests import TransactionCase, new_test_user, tagged
+
+
+@tagged("post_install", "-at_install")
+class TestFrenchTranslation(TransactionCase):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.env["res.lang"]._activate_lang("fr_FR")
+        cls.env["ir.module.module"]._load_module_terms(["mail_domain_health"], ["fr_FR"], overwrite=True)
+        cls.internal = new_test_user(cls.env, login="mdh_i18n_internal", groups="base.group_user", lang="fr_FR")
+
+    def test_menu_and_field_labels_are_french(self):
+        menu = self.env.ref("mail_domain_health.mail_domain_check_menu").with_context(lang="fr_FR")
+        self.assertEqual(menu.name, "Santé du domaine")
+        fields = self.env["mail.domain.check"].with_context(lang="fr_FR").fields_get(["is_stale", "dkim_selector"])
+        self.assertEqual(fields["is_stale"]["string"], "Périmé")
+        self.assertEqual(fields["dkim_selector"]["string"], "Sélecteur DKIM")
+
+    def test_messages_from_code_are_french(self):
+        check = self.env["mail.domain.check"].sudo().create({"name": "i18n.example"})
+        with self.assertRaisesRegex(AccessError, "Seuls les administrateurs"):
+            check.with_user(self.internal).with_context(lang="fr_FR").action_check_now()
