@@ -1,6 +1,7 @@
 """Validation and normalisation of the domains and addresses a user types."""
 
 import ipaddress
+import unicodedata
 from dataclasses import dataclass
 
 import idna
@@ -13,6 +14,9 @@ MAX_NAME = 253
 # Host names are letters, digits and hyphens; underscores are allowed as well
 # because service names (_dmarc, _domainkey, _spf) are legitimate targets.
 _LABEL_CHARS = frozenset("abcdefghijklmnopqrstuvwxyz0123456789-_")
+# Scripts whose letters look alike ("a" and Cyrillic "а"): one label mixing them is a look-alike.
+# Other mixes are ordinary (Japanese mixes kanji, kana and Latin letters).
+_CONFUSABLE_SCRIPTS = frozenset({"LATIN", "CYRILLIC", "GREEK"})
 
 
 @dataclass(frozen=True)
@@ -71,6 +75,12 @@ def _label_to_ascii(label: str, name: str) -> str:
     if lowered.isascii():
         ascii_label = lowered
     else:
+        scripts = _scripts(lowered) & _CONFUSABLE_SCRIPTS
+        if len(scripts) > 1:
+            # "pаypal" with a Cyrillic "а" reads as a Latin name: a look-alike, never a real company domain.
+            raise InvalidTarget(
+                f"{name!r}: label {label!r} mixes scripts ({', '.join(sorted(scripts))}), as look-alike domains do"
+            )
         try:
             ascii_label = idna.alabel(lowered).decode("ascii")
         except (idna.IDNAError, UnicodeError) as error:
@@ -82,6 +92,15 @@ def _label_to_ascii(label: str, name: str) -> str:
     if ascii_label.startswith("-") or ascii_label.endswith("-"):
         raise InvalidTarget(f"{name!r}: label {label!r} cannot start or end with '-'")
     return ascii_label
+
+
+def _scripts(label: str) -> set[str]:
+    """The scripts of a label's letters, by the first word of their Unicode names (LATIN, CYRILLIC, ...)."""
+    scripts = set()
+    for char in label:
+        if char.isalpha():
+            scripts.add(unicodedata.name(char, "UNKNOWN").split()[0])
+    return scripts
 
 
 def parse_target(text: str) -> Target:

@@ -13,6 +13,8 @@ from maildns.names import parse_target, to_ascii
         ("example.com.", "example.com"),
         ("  example.com  ", "example.com"),
         ("bücher.example", "xn--bcher-kva.example"),
+        ("пример.рф", "xn--e1afmkfd.xn--p1ai"),
+        ("日本語ドメイン.jp", "xn--eckwd4c7c5976acvb2w6i.jp"),
         ("_dmarc.example.com", "_dmarc.example.com"),
         ("a" * 63 + ".example", "a" * 63 + ".example"),
     ],
@@ -36,6 +38,7 @@ def test_domains_are_normalised_to_a_labels(text, expected):
         ("-bad.example", "start or end"),
         ("bad!.example", "only letters"),
         ("example.123", "all digits"),
+        ("p\u0430ypal.com", "mixes scripts"),
     ],
 )
 def test_bad_domains_say_what_is_wrong(text, fragment):
