@@ -115,6 +115,18 @@ class TestDomainChecks(MailDomainHealthCase):
         self.assertEqual(silent.status, "error")
         self.assertIn("dns.timeout", silent.problem_ids.mapped("code"))
 
+    def test_a_rerun_skips_domains_checked_recently(self):
+        self.run_cron()
+        good = self.check("good.check.test")
+        checked_at = good.checked_at
+        # Were the domain asked again, the silent DNS would mark it stale: a resumed run must not ask.
+        for name in ("good.check.test", "_dmarc.good.check.test", "odoo._domainkey.good.check.test"):
+            self.proxy.add_rule(name, Fault.DROP)
+        self.run_cron()
+        good.invalidate_recordset()
+        self.assertEqual(good.checked_at, checked_at)
+        self.assertFalse(good.is_stale)
+
     def test_malformed_domain_is_a_user_error(self):
         with self.assertRaisesRegex(UserError, "label"):
             self.env["mail.domain.check"]._get_or_create(["a" * 64 + ".example"])
