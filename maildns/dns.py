@@ -157,14 +157,7 @@ class Resolver:
         """
         rdtype = rdtype.upper()
         key = (_cache_name(name), rdtype)
-        with self._lock:
-            pending = self._cache.get(key)
-            owner = pending is None
-            if owner:
-                pending = self._cache[key] = _Pending()
-                self.stats.lookups += 1
-            else:
-                self.stats.cache_hits += 1
+        pending, owner = self._claim(key)
         if not owner:
             remaining = None if deadline is None else max(0.0, deadline - time.monotonic())
             if pending.done.wait(remaining) and pending.result is not None:
@@ -173,22 +166,27 @@ class Resolver:
         try:
             result = self._resolve(key[0], rdtype, deadline, hops=0)
         except Exception as error:
+            # Whatever goes wrong below (a dnspython corner case, a broken socket) must become data.
             result = Lookup(key[0], rdtype, Outcome.ERROR, detail=f"{type(error).__name__}: {error}")
         pending.result = result
         pending.done.set()
         return result
 
+    def _claim(self, key: tuple[str, str]) -> tuple[_Pending, bool]:
+        """The cache entry for `key`, and whether the caller owns it (must resolve it) or waits on it."""
+        with self._lock:
+            pending = self._cache.get(key)
+            if pending is not None:
+                self.stats.cache_hits += 1
+                return pending, False
+            pending = self._cache[key] = _Pending()
+            self.stats.lookups += 1
+            return pending, True
+
     def _chase(self, name: str, rdtype: str, deadline: float | None, hops: int) -> Lookup:
         """Resolve an alias target through the cache, without waiting on another thread's pending lookup."""
         key = (_cache_name(name), rdtype)
-        with self._lock:
-            pending = self._cache.get(key)
-            owner = pending is None
-            if owner:
-                pending = self._cache[key] = _Pending()
-                self.stats.lookups += 1
-            else:
-                self.stats.cache_hits += 1
+        pending, owner = self._claim(key)
         if not owner:
             # Another thread asks the same target (a provider's key, say): wait for its answer, but only for
             # one lookup's lifetime, since an alias loop spread over threads would otherwise wait for ever.
