@@ -2,15 +2,22 @@
 
 import base64
 import binascii
+from collections.abc import Iterable
 from dataclasses import dataclass
 
-from .dns import Lookup, Resolver
+from .dns import Lookup, Outcome, Resolver
 from .providers import Provider
 from .report import DkimReport, Record, Status
-from .tags import parse_tags
+from .tags import TagList, parse_tags
+
+__all__ = ["InvalidKey", "KeyRecord", "TagList", "audit_dkim", "parse_key_record", "parse_tags", "rsa_modulus_bits"]
 
 WEAK_BITS = 2048
 BROKEN_BITS = 1024
+KEY_TYPES = ("rsa", "ed25519")
+ED25519_KEY_BYTES = 32
+# The selector shown in a report is the best one checked.
+_PREFERENCE = (Status.PASS, Status.WARN, Status.ERROR, Status.FAIL)
 _SEQUENCE, _INTEGER, _BIT_STRING = 0x30, 0x02, 0x03
 
 
@@ -25,12 +32,6 @@ class KeyRecord:
     revoked: bool
 
 
-@dataclass(frozen=True)
-class _SelectorResult:
-    selector: str
-    report: DkimReport
-
-
 def parse_key_record(text: str) -> KeyRecord:
     """Read a DKIM key record; raises InvalidKey with a message when it is unusable."""
     parsed = parse_tags(text)
@@ -40,8 +41,9 @@ def parse_key_record(text: str) -> KeyRecord:
     if "v" in tags and (parsed.order[0] != "v" or tags["v"] != "DKIM1"):
         raise InvalidKey("v= must come first and be DKIM1")
     key_type = tags.get("k", "rsa").lower()
-    if key_type not in ("rsa", "ed25519"):
+    if key_type not in KEY_TYPES:
         raise InvalidKey(f"unknown key type k={key_type}")
+    _check_usable_for_mail(tags)
     if "p" not in tags:
         raise InvalidKey("the record has no p= (public key) tag")
     if not tags["p"]:
@@ -51,10 +53,20 @@ def parse_key_record(text: str) -> KeyRecord:
     except (binascii.Error, ValueError):
         raise InvalidKey("p= is not valid base64") from None
     if key_type == "ed25519":
-        if len(der) != 32:
-            raise InvalidKey(f"an ed25519 key is 32 bytes, this one is {len(der)}")
-        return KeyRecord(key_type, 256, revoked=False)
+        if len(der) != ED25519_KEY_BYTES:
+            raise InvalidKey(f"an ed25519 key is {ED25519_KEY_BYTES} bytes, this one is {len(der)}")
+        return KeyRecord(key_type, ED25519_KEY_BYTES * 8, revoked=False)
     return KeyRecord(key_type, rsa_modulus_bits(der), revoked=False)
+
+
+def _check_usable_for_mail(tags: dict[str, str]) -> None:
+    # s= restricts the key to services; h= to hash algorithms, and receivers refuse sha1 (RFC 8301).
+    services = {service.strip().lower() for service in tags.get("s", "*").split(":")}
+    if not services & {"*", "email"}:
+        raise InvalidKey(f"s={tags['s']} does not allow the key to sign email")
+    hashes = {name.strip().lower() for name in tags.get("h", "sha256").split(":")}
+    if "sha256" not in hashes:
+        raise InvalidKey(f"h={tags['h']} allows only hashes that receivers refuse; allow sha256")
 
 
 def rsa_modulus_bits(der: bytes) -> int:
@@ -94,33 +106,32 @@ def _tlv(data: bytes) -> tuple[int, bytes, bytes]:
 def audit_dkim(
     domain: str,
     provider: Provider,
-    selectors: tuple[str, ...] | None = None,
+    selectors: Iterable[str] | None = None,
     *,
     resolver: Resolver,
     deadline: float | None = None,
 ) -> DkimReport:
-    """Check the DKIM keys of `domain` for the provider's selectors (or the ones given)."""
-    chosen = provider.dkim_selectors if selectors is None else selectors
+    """Check the DKIM keys of `domain` for the provider's selectors (or the ones given); never raises.
+
+    With no selector at all, only probe whether anything is published under _domainkey.
+    """
+    chosen = provider.dkim_selectors if selectors is None else tuple(selectors)
     if not chosen:
         return _probe(domain, resolver=resolver, deadline=deadline)
-    results = [_check_selector(domain, provider, selector, resolver=resolver, deadline=deadline) for selector in chosen]
-    best = min(results, key=lambda result: _rank(result.report))
+    checked = [_check_selector(domain, provider, selector, resolver=resolver, deadline=deadline) for selector in chosen]
+    best = min(checked, key=lambda part: _PREFERENCE.index(part.status))
     report = DkimReport(
         selector=best.selector,
-        record=best.report.record,
-        cname_target=best.report.cname_target,
-        key_type=best.report.key_type,
-        key_bits=best.report.key_bits,
-        selectors_checked=tuple(chosen),
+        record=best.record,
+        cname_target=best.cname_target,
+        key_type=best.key_type,
+        key_bits=best.key_bits,
+        selectors_checked=chosen,
     )
-    # Every selector the provider signs with must work (Microsoft rotates between two).
-    for result in results:
-        report.problems.extend(result.report.problems)
+    # Every selector asked for must work: Microsoft signs with selector1 or selector2 as it rotates its keys.
+    for part in checked:
+        report.problems.extend(part.problems)
     return report
-
-
-def _rank(report: DkimReport) -> int:
-    return {Status.PASS: 0, Status.WARN: 1, Status.ERROR: 2, Status.FAIL: 3}[report.status]
 
 
 def _probe(domain: str, *, resolver: Resolver, deadline: float | None) -> DkimReport:
@@ -129,14 +140,14 @@ def _probe(domain: str, *, resolver: Resolver, deadline: float | None) -> DkimRe
     if lookup.failed:
         report.add(lookup.fault_code, _fault_message(lookup), Status.ERROR)
     else:
-        # NXDOMAIN: no key at all under _domainkey; an empty non-terminal: some selector exists.
-        report.domainkey_exists = lookup.outcome != "nxdomain"
+        # NXDOMAIN: no key at all under _domainkey; an empty non-terminal (NODATA): some selector exists.
+        report.domainkey_exists = lookup.outcome is not Outcome.NXDOMAIN
     return report
 
 
 def _check_selector(
     domain: str, provider: Provider, selector: str, *, resolver: Resolver, deadline: float | None
-) -> _SelectorResult:
+) -> DkimReport:
     name = f"{selector}._domainkey.{domain}"
     lookup = resolver.lookup(name, "TXT", deadline=deadline)
     report = DkimReport(selector=selector, cname_target=lookup.cnames[0] if lookup.cnames else None)
@@ -144,37 +155,67 @@ def _check_selector(
     cname = Record(name, "CNAME", expected + ".") if expected else None
     if lookup.failed:
         report.add(lookup.fault_code, _fault_message(lookup), Status.ERROR)
-        return _SelectorResult(selector, report)
-    if lookup.cnames and provider.expects_cname and not provider.accepts_cname(selector, domain, lookup.cnames[0]):
+    elif lookup.cnames and provider.expects_cname and not provider.accepts_cname(selector, domain, lookup.cnames[0]):
+        _wrong_target(report, name, provider, lookup.cnames[0], cname)
+    elif not lookup.answered:
+        _missing(report, name, provider, lookup, cname)
+    else:
+        _judge_key(report, name, provider, lookup, cname)
+    return report
+
+
+def _wrong_target(report: DkimReport, name: str, provider: Provider, target: str, cname: Record | None) -> None:
+    where = f" ({cname.value.rstrip('.')})" if cname else ""
+    report.add(
+        "dkim.wrong_target",
+        f"{name} points to {target}, not to {provider.label}'s key{where}: mail {provider.label} signs "
+        "for you fails DKIM. Make the CNAME point to the provider's key.",
+        Status.FAIL,
+        cname,
+    )
+
+
+def _missing(report: DkimReport, name: str, provider: Provider, lookup: Lookup, cname: Record | None) -> None:
+    if lookup.cnames:
         report.add(
-            "dkim.wrong_target",
-            f"{name} points to {lookup.cnames[0]}, not to {provider.label}'s key"
-            + (f" ({expected})" if expected else "")
-            + ": mail signed by the provider fails DKIM. Make the CNAME point to the provider's key.",
+            "dkim.missing",
+            f"{name} points to {lookup.cnames[-1]}, where no DKIM key is published: enable DKIM for this domain "
+            f"in {provider.label}, or ask its support to publish the key.",
             Status.FAIL,
-            cname,
         )
-    if not lookup.answered:
-        _missing(report, name, provider, cname)
-        return _SelectorResult(selector, report)
+    elif cname is not None:
+        message = f"No DKIM key at {name}: publish the CNAME to {provider.label}'s key so its mail is signed for you."
+        report.add("dkim.missing", message, Status.FAIL, cname)
+    elif provider.expects_cname:
+        message = f"No DKIM record at {name}: enable DKIM in {provider.label}'s admin console and publish its CNAME."
+        report.add("dkim.missing", message, Status.FAIL)
+    else:
+        message = (
+            f"No DKIM key at {name}: publish the public key {provider.label} gives you (in its admin console, "
+            "or from your mail server's DKIM set-up) as a TXT record there, in place of <public key>."
+        )
+        report.add("dkim.missing", message, Status.FAIL, Record(name, "TXT", "v=DKIM1; k=rsa; p=<public key>"))
+
+
+def _judge_key(report: DkimReport, name: str, provider: Provider, lookup: Lookup, cname: Record | None) -> None:
     record = next((text for text in lookup.records if text.lstrip().lower().startswith("v=dkim1")), lookup.records[0])
     report.record = record
     try:
         key = parse_key_record(record)
     except InvalidKey as error:
-        report.add("dkim.syntax", f"The DKIM record at {name} is unusable: {error}.", Status.FAIL)
-        return _SelectorResult(selector, report)
+        message = f"The DKIM record at {name} is unusable: {error}. Publish the key again."
+        report.add("dkim.syntax", message, Status.FAIL)
+        return
     report.key_type, report.key_bits = key.key_type, key.key_bits
     if key.revoked:
-        report.add(
-            "dkim.revoked",
-            f"The key at {name} is revoked (empty p=): nothing signed with it passes.",
-            Status.FAIL,
-            cname,
-        )
+        message = f"The key at {name} is revoked (empty p=): nothing signed with it passes. Publish the current key."
+        report.add("dkim.revoked", message, Status.FAIL, cname)
     elif key.key_type == "rsa" and key.key_bits < WEAK_BITS:
+        # RFC 8301: receivers ignore RSA keys under 1024 bits and signers must use 2048.
         status = Status.FAIL if key.key_bits < BROKEN_BITS else Status.WARN
-        report.add("dkim.weak_key", f"The RSA key at {name} has {key.key_bits} bits: use a key of 2048 bits.", status)
+        consequence = "receivers ignore it" if status is Status.FAIL else "receivers may stop accepting it"
+        message = f"The RSA key at {name} has {key.key_bits} bits, {consequence}: publish a key of 2048 bits."
+        report.add("dkim.weak_key", message, status)
     if provider.expects_cname and not lookup.cnames:
         report.add(
             "dkim.not_cname",
@@ -183,23 +224,6 @@ def _check_selector(
             Status.WARN,
             cname,
         )
-    return _SelectorResult(selector, report)
-
-
-def _missing(report: DkimReport, name: str, provider: Provider, cname: Record | None) -> None:
-    if cname is not None:
-        message = f"No DKIM key at {name}: publish the CNAME to {provider.label}'s key so its mail is signed for you."
-        report.add("dkim.missing", message, Status.FAIL, cname)
-        return
-    message = (
-        f"No DKIM key at {name}: publish the key {provider.label} gives you (in its admin console) "
-        "as a TXT record there."
-    )
-    if provider.expects_cname:
-        message = f"No DKIM record at {name}: enable DKIM in {provider.label}'s admin console and publish its CNAME."
-        report.add("dkim.missing", message, Status.FAIL)
-        return
-    report.add("dkim.missing", message, Status.FAIL, Record(name, "TXT", "v=DKIM1; k=rsa; p=<public key>"))
 
 
 def _fault_message(lookup: Lookup) -> str:
