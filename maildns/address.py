@@ -6,12 +6,15 @@ from importlib import resources
 from .names import Target
 from .report import AddressReport, DmarcReport, Status
 
+FREE_MAIL_FILE = "free_mail_domains.txt"
+
 
 @functools.cache
 def free_mail_domains() -> frozenset[str]:
     """The shipped list of public free-mail domains."""
-    text = resources.files(__package__).joinpath("free_mail_domains.txt").read_text(encoding="utf-8")
-    return frozenset(line.strip().lower() for line in text.splitlines() if line.strip() and not line.startswith("#"))
+    text = resources.files(__package__).joinpath(FREE_MAIL_FILE).read_text(encoding="utf-8")
+    entries = (line.split("#", 1)[0].strip().lower().rstrip(".") for line in text.splitlines())
+    return frozenset(entry for entry in entries if entry)
 
 
 def is_free_mail(domain: str) -> bool:
@@ -24,26 +27,36 @@ def audit_address(target: Target, dmarc: DmarcReport) -> AddressReport:
     """Judge the address of `target` from its domain's DMARC policy and the free-mail list (no DNS)."""
     report = AddressReport(address=target.address, free_mail=is_free_mail(target.domain))
     # A domain whose DMARC the provider passes (the company's own, set up) loses nothing to its policy.
-    policy = None if dmarc.provider_can_pass else (dmarc.effective_policy or dmarc.policy)
+    policy = None if dmarc.provider_can_pass else dmarc.effective_policy
+    remedy = _remedy(target, report.free_mail)
     if policy == "reject":
         report.add(
             "address.dmarc_reject",
-            f"{target.domain} publishes DMARC p=reject: receivers reject mail that Odoo sends as {target.address}. "
-            "Give this user an address on a domain you manage.",
+            f"The DMARC policy of {target.domain} is reject: receivers refuse mail that Odoo sends as "
+            f"{target.address}. {remedy}",
             Status.FAIL,
         )
     elif policy == "quarantine":
         report.add(
             "address.dmarc_quarantine",
-            f"{target.domain} publishes DMARC p=quarantine: mail that Odoo sends as {target.address} lands in spam. "
-            "Give this user an address on a domain you manage.",
+            f"The DMARC policy of {target.domain} is quarantine: mail that Odoo sends as {target.address} "
+            f"lands in spam. {remedy}",
             Status.WARN,
         )
     if report.free_mail:
         report.add(
             "address.free_mail",
-            f"{target.domain} is a public email service: Odoo cannot be authorized to send as {target.address}. "
-            "Use an address on a domain you manage.",
+            f"{target.domain} is a public email service: Odoo can never be authorized to send as "
+            f"{target.address}. {remedy}",
             Status.WARN,
         )
     return report
+
+
+def _remedy(target: Target, free_mail: bool) -> str:
+    if free_mail:
+        return "Give this user an address on a domain you manage."
+    return (
+        f"Give this user an address on a domain you manage, or, if {target.domain} is yours, "
+        "authorize Odoo in its SPF and DKIM records."
+    )

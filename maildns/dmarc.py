@@ -1,22 +1,42 @@
-"""DMARC: discovery by the DNS tree walk of RFC 9989, tag validation, policy and alignment."""
+"""DMARC: policy discovery by the DNS tree walk of RFC 9989, tag validation, the policy and alignment."""
 
+import re
 from dataclasses import dataclass
 
-from .dns import Lookup, Resolver
+from .dns import Lookup, Outcome, Resolver
 from .providers import Provider
 from .report import DkimReport, DmarcReport, Record, SpfReport, Status
 from .tags import parse_tags
 
 POLICIES = ("none", "quarantine", "reject")
-# RFC 9989 section 4.10: after the domain itself, the walk starts at most seven labels from the root.
+# RFC 9989 section 4.10: after the domain itself, the walk goes on from at most seven labels from the root.
 MAX_WALK_LABELS = 7
 OBSOLETE_TAGS = ("pct", "rf", "ri")
+KNOWN_TAGS = ("v", "p", "sp", "np", "adkim", "aspf", "rua", "ruf", "fo", "psd", "t", *OBSOLETE_TAGS)
+FAILURE_OPTIONS = ("0", "1", "d", "s")
 SUGGESTED_RECORD = "v=DMARC1; p=none"
+# v=DMARC1 first, its value exactly so (the tag name and the spaces around "=" are free).
+_VERSION = re.compile(r"^[vV][ \t]*=[ \t]*DMARC1[ \t]*(;|$)")
+_URI = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:\S+$")
+# With t=y, receivers apply the policy one step below the one published.
+_TESTING_STEP_DOWN = {"reject": "quarantine", "quarantine": "none", "none": "none"}
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One thing wrong with a record: a sentence and how much it matters."""
+
+    message: str
+    status: Status
 
 
 @dataclass(frozen=True)
 class DmarcRecord:
-    """A parsed DMARC record: usable when `policy` is set."""
+    """A DMARC record as receivers apply it.
+
+    `policy` is None when receivers apply no DMARC at all with this record; a record whose
+    policy tags are broken but that asks for reports acts as p=none (RFC 9989 section 4.10.1).
+    """
 
     tags: dict[str, str]
     policy: str | None
@@ -24,59 +44,123 @@ class DmarcRecord:
     nonexistent_policy: str | None
     adkim: str
     aspf: str
-    psd: str | None
-    problems: tuple[tuple[str, Status], ...]
+    psd: str
+    testing: bool
+    problems: tuple[Finding, ...]
+    notes: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class FoundRecord:
+    """A single DMARC record at `domain` (the name under _dmarc.)."""
+
+    domain: str
+    text: str
+    record: DmarcRecord
 
 
 def is_dmarc_record(text: str) -> bool:
-    head = text.lstrip().split(";", 1)[0].replace(" ", "").lower()
-    return head == "v=dmarc1"
+    """Whether a TXT string is a DMARC record: it starts with v=DMARC1."""
+    return bool(_VERSION.match(text.strip()))
 
 
 def parse_dmarc(text: str) -> DmarcRecord:
-    """Validate a DMARC record's tags; never raises. Problems are (message, severity) pairs."""
+    """Validate a DMARC record's tags; never raises."""
     parsed = parse_tags(text)
     tags = parsed.tags
-    problems = [(f"{error}", Status.WARN) for error in parsed.errors]
-    policy = _policy(tags, "p", problems, required=True)
-    subdomain = _policy(tags, "sp", problems)
-    nonexistent = _policy(tags, "np", problems)
-    for name in ("adkim", "aspf"):
-        if tags.get(name, "r") not in ("r", "s"):
-            problems.append((f"{name}={tags[name]} must be r (relaxed) or s (strict)", Status.WARN))
-    for name in ("rua", "ruf"):
-        for uri in filter(None, (part.strip() for part in tags.get(name, "").split(","))):
-            if not uri.lower().startswith("mailto:") or "@" not in uri:
-                problems.append((f"{name}= address {uri!r} is not a mailto: address", Status.WARN))
-    if tags.get("psd", "u") not in ("y", "n", "u"):
-        problems.append((f"psd={tags['psd']} must be y, n or u", Status.WARN))
-    if tags.get("t", "n") not in ("y", "n"):
-        problems.append((f"t={tags['t']} must be y or n", Status.WARN))
-    if any(option not in ("0", "1", "d", "s") for option in tags.get("fo", "0").split(":")):
-        problems.append((f"fo={tags['fo']} holds options other than 0, 1, d and s", Status.WARN))
+    problems: list[Finding] = []
+    if not is_dmarc_record(text):
+        problems.append(Finding("it does not start with v=DMARC1 (exactly so), so receivers ignore it", Status.FAIL))
+    # RFC 6376 makes a tag list with a repeated tag invalid as a whole; DMARC records use that syntax.
+    problems += [
+        Finding(f"the tag {name}= appears twice, so receivers may ignore the record", Status.FAIL)
+        for name in parsed.duplicates
+    ]
+    problems += [Finding(f"{error}, which receivers skip", Status.WARN) for error in parsed.malformed]
+    policies, policy_problems = _policies(tags)
+    problems += policy_problems
+    problems += _value_problems(tags)
+    notes = _tag_notes(tags, parsed.order)
+    testing = tags.get("t", "n").lower() == "y"
+    if testing:
+        notes.append("t=y: the owner is testing, so receivers apply the policy one step below the one published")
     return DmarcRecord(
         tags=tags,
-        policy=policy,
-        subdomain_policy=subdomain,
-        nonexistent_policy=nonexistent,
-        adkim=tags.get("adkim", "r"),
-        aspf=tags.get("aspf", "r"),
-        psd=tags.get("psd"),
+        policy=policies[0],
+        subdomain_policy=policies[1],
+        nonexistent_policy=policies[2],
+        adkim=_choice(tags, "adkim", ("r", "s"), "r"),
+        aspf=_choice(tags, "aspf", ("r", "s"), "r"),
+        psd=_choice(tags, "psd", ("y", "n", "u"), "u"),
+        testing=testing,
         problems=tuple(problems),
+        notes=tuple(notes),
     )
 
 
-def _policy(tags: dict[str, str], name: str, problems: list, *, required: bool = False) -> str | None:
-    value = tags.get(name)
-    if value is None:
-        if required:
-            problems.append(("the record has no p= policy, so receivers ignore it", Status.FAIL))
-        return None
-    if value.lower() in POLICIES:
-        return value.lower()
-    severity = Status.FAIL if required else Status.WARN
-    problems.append((f"{name}={value} is not none, quarantine or reject", severity))
-    return None
+def _policies(tags: dict[str, str]) -> tuple[tuple[str | None, str | None, str | None], list[Finding]]:
+    """(p, sp, np) as receivers apply them, and what is wrong with them."""
+    values = {name: tags[name].lower() for name in ("p", "sp", "np") if name in tags}
+    broken = [name for name, value in values.items() if value not in POLICIES]
+    reports = _has_report_address(tags)
+    fallback = "receivers treat the record as p=none" if reports else "receivers ignore the whole record"
+    problems = [
+        Finding(f"{name}={tags[name]} is not none, quarantine or reject, so {fallback}", Status.FAIL) for name in broken
+    ]
+    if "p" not in values:
+        # A record without p= that asks for reports is a valid monitoring record (RFC 9989); without rua= it is void.
+        status = Status.WARN if reports else Status.FAIL
+        problems.append(Finding(f"it has no p= policy, so {fallback}; write p=none explicitly", status))
+        broken.append("p")
+    if broken:
+        return ("none" if reports else None, None, None), problems
+    return (values["p"], values.get("sp"), values.get("np")), problems
+
+
+def _has_report_address(tags: dict[str, str]) -> bool:
+    return any(_URI.match(uri) for uri in _uris(tags.get("rua", "")))
+
+
+def _uris(value: str) -> list[str]:
+    return [part.strip() for part in value.split(",") if part.strip()]
+
+
+def _value_problems(tags: dict[str, str]) -> list[Finding]:
+    problems = []
+    for name, allowed in (("adkim", ("r", "s")), ("aspf", ("r", "s")), ("psd", ("y", "n", "u")), ("t", ("y", "n"))):
+        if name in tags and tags[name].lower() not in allowed:
+            choices = " or ".join(allowed)
+            problems.append(Finding(f"{name}={tags[name]} must be {choices}, so receivers ignore it", Status.WARN))
+    for name in ("rua", "ruf"):
+        for uri in _uris(tags.get(name, "")):
+            address = uri.split("!", 1)[0]
+            if not address.lower().startswith("mailto:") or "@" not in address:
+                message = f"{name}= address {uri!r} is not a mailto: address, the only kind every receiver supports"
+                problems.append(Finding(message, Status.WARN))
+    options = tags.get("fo", "0").lower().split(":")
+    if any(option.strip() not in FAILURE_OPTIONS for option in options):
+        message = f"fo={tags['fo']} holds options other than 0, 1, d and s, which receivers skip"
+        problems.append(Finding(message, Status.WARN))
+    return problems
+
+
+def _tag_notes(tags: dict[str, str], order: tuple[str, ...]) -> list[str]:
+    notes = []
+    for name in order:
+        if name in OBSOLETE_TAGS:
+            notes.append(f"{name}= was removed by RFC 9989: current receivers ignore it; older ones may still use it")
+        elif name not in KNOWN_TAGS:
+            notes.append(f"{name}= is not a DMARC tag: receivers ignore it")
+    if any("!" in uri for name in ("rua", "ruf") for uri in _uris(tags.get(name, ""))):
+        notes.append("the !size suffix of a report address is obsolete: receivers ignore it")
+    if "fo" in tags and "ruf" not in tags:
+        notes.append("fo= has no effect without ruf=")
+    return notes
+
+
+def _choice(tags: dict[str, str], name: str, allowed: tuple[str, ...], default: str) -> str:
+    value = tags.get(name, default).lower()
+    return value if value in allowed else default
 
 
 def walk_names(domain: str) -> list[str]:
@@ -87,6 +171,16 @@ def walk_names(domain: str) -> list[str]:
     for count in range(start, 0, -1):
         names.append(".".join(labels[-count:]))
     return names
+
+
+def organizational_domain(domain: str, found: list[FoundRecord]) -> str:
+    """The Organizational Domain of `domain` from the records of a walk, longest name first (RFC 9989 4.10.2)."""
+    for item in found:
+        if item.record.psd == "n":
+            return item.domain
+        if item.record.psd == "y" and item.domain != domain:
+            return ".".join(domain.split(".")[-(item.domain.count(".") + 2) :])
+    return found[-1].domain if found else domain
 
 
 def audit_dmarc(
@@ -100,55 +194,162 @@ def audit_dmarc(
 ) -> DmarcReport:
     """Find the DMARC policy that applies to `domain` and judge whether the provider's mail passes it."""
     report = DmarcReport()
-    for name in walk_names(domain):
-        lookup = resolver.lookup(f"_dmarc.{name}", "TXT", deadline=deadline)
-        if lookup.failed:
-            report.add(lookup.fault_code, _fault_message(lookup), Status.ERROR)
-            return report
-        records = [text for text in lookup.records if is_dmarc_record(text)]
-        # Several records at one name count as none there (RFC 9989 section 4.10).
-        if len(records) == 1:
-            _apply(report, domain, name, records[0])
-            break
+    found = _walk(domain, report, resolver=resolver, deadline=deadline)
+    if found is None:
+        return report
+    applied = _applied_record(domain, found)
+    # With a record of its own, the domain is taken as its organizational domain: the provider's
+    # identifiers are this very domain, so no walk for relaxed alignment is needed (RFC 9989 4.10.2).
+    own = bool(found) and found[0].domain == domain
+    report.organizational_domain = domain if own else organizational_domain(domain, found)
+    if applied is None:
+        if not report.problems:
+            _missing(report, domain)
     else:
-        report.add(
-            "dmarc.missing",
-            f"{domain} publishes no DMARC policy: receivers decide alone what to do with mail that fails. "
-            "Publish p=none to receive reports, then move to quarantine or reject once they show all your mail passes.",
-            Status.WARN,
-            Record(f"_dmarc.{domain}", "TXT", SUGGESTED_RECORD),
-        )
+        _apply(report, domain, applied, resolver=resolver, deadline=deadline)
     _judge_alignment(report, domain, provider, spf, dkim)
     return report
 
 
-def _apply(report: DmarcReport, domain: str, record_domain: str, text: str) -> None:
-    parsed = parse_dmarc(text)
-    report.record, report.record_domain = text, record_domain
-    report.policy, report.subdomain_policy = parsed.policy, parsed.subdomain_policy
-    if record_domain == domain:
-        report.effective_policy = parsed.policy
-    else:
-        report.effective_policy = parsed.subdomain_policy or parsed.policy
-    report.obsolete_tags = tuple(tag for tag in OBSOLETE_TAGS if tag in parsed.tags)
-    report.strict_alignment = parsed.adkim == "s" or parsed.aspf == "s"
-    for message, severity in parsed.problems:
-        fix = Record(f"_dmarc.{record_domain}", "TXT", SUGGESTED_RECORD) if severity is Status.FAIL else None
-        report.add("dmarc.syntax", f"The DMARC record of {record_domain}: {message}.", severity, fix)
+def _walk(domain: str, report: DmarcReport, *, resolver: Resolver, deadline: float | None) -> list[FoundRecord] | None:
+    """The single records met on the walk, longest name first; None when the DNS failed to answer."""
+    found: list[FoundRecord] = []
+    for name in walk_names(domain):
+        lookup = resolver.lookup(f"_dmarc.{name}", "TXT", deadline=deadline)
+        if lookup.failed:
+            report.add(lookup.fault_code, _fault_message(lookup), Status.ERROR)
+            return None
+        item = _record_at(name, lookup, report)
+        if item is not None:
+            found.append(item)
+            # The domain's own record ends the walk (4.10.1); a psd= tag ends it anywhere (4.10).
+            if name == domain or item.record.psd in ("y", "n"):
+                break
+    return found
+
+
+def _record_at(name: str, lookup: Lookup, report: DmarcReport) -> FoundRecord | None:
+    texts = [text for text in lookup.records if is_dmarc_record(text)]
+    if len(texts) > 1:
+        # Several records at one name count as none there (RFC 9989 section 4.10).
+        report.add(
+            "dmarc.syntax",
+            f"_dmarc.{name} holds {len(texts)} DMARC records, so receivers ignore them all: keep only one.",
+            Status.FAIL,
+        )
+        return None
+    if texts:
+        return FoundRecord(name, texts[0], parse_dmarc(texts[0]))
+    lookalikes = [text for text in lookup.records if "v=dmarc1" in text.replace(" ", "").lower()]
+    if lookalikes:
+        report.add(
+            "dmarc.syntax",
+            f"The record at _dmarc.{name} does not start with v=DMARC1 (exactly so), so receivers ignore it.",
+            Status.FAIL,
+            Record(f"_dmarc.{name}", "TXT", suggested_record(lookalikes[0])),
+        )
+    return None
+
+
+def _applied_record(domain: str, found: list[FoundRecord]) -> FoundRecord | None:
+    """The domain's own record, else its organizational domain's, else its public suffix domain's (4.10.1)."""
+    if found and found[0].domain == domain:
+        return found[0]
+    organization = organizational_domain(domain, found)
+    for item in found:
+        if item.domain == organization:
+            return item
+    if found and found[-1].record.psd == "y":
+        return found[-1]
+    return None
+
+
+def _missing(report: DmarcReport, domain: str) -> None:
+    report.add(
+        "dmarc.missing",
+        f"{domain} publishes no DMARC policy: receivers decide alone what to do with mail that fails. "
+        "Publish p=none to receive reports, then move to quarantine or reject once they show all your mail passes.",
+        Status.WARN,
+        Record(f"_dmarc.{domain}", "TXT", SUGGESTED_RECORD),
+    )
+
+
+def _apply(report: DmarcReport, domain: str, found: FoundRecord, *, resolver: Resolver, deadline: float | None) -> None:
+    record = found.record
+    report.record, report.record_domain = found.text, found.domain
+    report.policy, report.subdomain_policy = record.policy, record.subdomain_policy
+    report.nonexistent_policy = record.nonexistent_policy
+    report.effective_policy = _effective_policy(domain, found, resolver=resolver, deadline=deadline)
+    report.testing = record.testing
+    report.obsolete_tags = tuple(tag for tag in OBSOLETE_TAGS if tag in record.tags)
+    report.strict_alignment = record.adkim == "s" or record.aspf == "s"
+    report.notes = tuple(f"_dmarc.{found.domain}: {note}." for note in record.notes)
+    fix = Record(f"_dmarc.{found.domain}", "TXT", suggested_record(found.text))
+    for problem in record.problems:
+        message = f"The DMARC record of {found.domain}: {problem.message}. Publish the corrected record."
+        report.add("dmarc.syntax", message, problem.status, fix)
+
+
+def _effective_policy(domain: str, found: FoundRecord, *, resolver: Resolver, deadline: float | None) -> str | None:
+    record = found.record
+    if record.policy is None:
+        return None
+    policy = record.policy
+    if found.domain != domain:
+        policy = record.subdomain_policy or record.policy
+        # np= only matters for a name that does not exist; the existence lookup is shared with the SPF check.
+        if record.nonexistent_policy and record.nonexistent_policy != policy:
+            if resolver.lookup(domain, "TXT", deadline=deadline).outcome is Outcome.NXDOMAIN:
+                policy = record.nonexistent_policy
+    return _TESTING_STEP_DOWN[policy] if record.testing else policy
+
+
+def suggested_record(text: str) -> str:
+    """The record `text` with its broken parts dropped or set to their safe value, to publish in its place."""
+    tags = parse_tags(text).tags
+    parts = ["v=DMARC1", f"p={_policy_or(tags, 'p', 'none')}"]
+    for name in ("sp", "np"):
+        if tags.get(name, "").lower() in POLICIES:
+            parts.append(f"{name}={tags[name].lower()}")
+    for name in ("adkim", "aspf", "t", "psd", "fo"):
+        if name in tags and not _value_problems({name: tags[name]}):
+            parts.append(f"{name}={tags[name].lower()}")
+    for name in ("rua", "ruf"):
+        uris = [uri for uri in _uris(tags.get(name, "")) if not _value_problems({name: uri})]
+        if uris:
+            parts.append(f"{name}={','.join(uris)}")
+    return "; ".join(parts)
+
+
+def _policy_or(tags: dict[str, str], name: str, default: str) -> str:
+    value = tags.get(name, "").lower()
+    return value if value in POLICIES else default
 
 
 def _judge_alignment(report: DmarcReport, domain: str, provider: Provider, spf: SpfReport, dkim: DkimReport) -> None:
-    # The bounce address (Return-Path) is on the checked domain itself, so SPF aligns strictly when it passes.
+    # The provider's bounce address (Return-Path) is on the checked domain itself, so an SPF pass is
+    # aligned even under aspf=s.
     report.spf_aligned = spf.sender_authorized
-    dkim_usable = dkim.checked and dkim.selector is not None and dkim.status in (Status.PASS, Status.WARN)
-    report.dkim_aligned = dkim_usable if dkim.status is not Status.ERROR else None
-    known = [value for value in (report.spf_aligned, report.dkim_aligned) if value is not None]
-    report.provider_can_pass = True if any(known) else (False if known else None)
+    report.dkim_aligned = _dkim_aligned(dkim)
+    verdicts = (report.spf_aligned, report.dkim_aligned)
+    report.provider_can_pass = True if True in verdicts else (False if None not in verdicts else None)
     if report.provider_can_pass is False and report.effective_policy in ("quarantine", "reject"):
+        outcome = "reject" if report.effective_policy == "reject" else "quarantine"
         report.advice = (
             f"Neither SPF nor DKIM of {domain} authorizes {provider.label}: with p={report.effective_policy}, "
-            f"receivers {'reject' if report.effective_policy == 'reject' else 'quarantine'} its mail."
+            f"receivers {outcome} its mail."
         )
+
+
+def _dkim_aligned(dkim: DkimReport) -> bool | None:
+    """Whether the provider's DKIM signature passes aligned; None when unknown."""
+    if not dkim.checked:
+        return False
+    if not dkim.selectors_checked or dkim.status is Status.ERROR:
+        return None
+    # The key sits under this domain's _domainkey, so the signature's d= is the domain itself: aligned
+    # under adkim=s as well as r. A key under 1024 bits (fail) is ignored by receivers.
+    return dkim.status in (Status.PASS, Status.WARN)
 
 
 def _fault_message(lookup: Lookup) -> str:

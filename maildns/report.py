@@ -116,6 +116,13 @@ class DmarcReport(_Part):
     strict_alignment: bool = False
     obsolete_tags: tuple[str, ...] = ()
     advice: str | None = None
+    # Found by the RFC 9989 tree walk (psd= tags, else the shortest name with a record).
+    organizational_domain: str | None = None
+    nonexistent_policy: str | None = None
+    # t=y: receivers apply one step below the published policy, as effective_policy shows.
+    testing: bool = False
+    # What receivers ignore in the record (obsolete or unknown tags), as sentences.
+    notes: tuple[str, ...] = ()
 
 
 @dataclass

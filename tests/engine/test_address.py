@@ -1,0 +1,109 @@
+"""Addresses Odoo cannot send as: a reject or quarantine DMARC policy, or a public free-mail service."""
+
+from importlib import resources
+
+import pytest
+
+from maildns.address import FREE_MAIL_FILE, audit_address, free_mail_domains, is_free_mail
+from maildns.dmarc import audit_dmarc
+from maildns.names import parse_target, to_ascii
+from maildns.providers import get_provider
+from maildns.report import DkimReport, DmarcReport, SpfReport, Status
+
+ZONE = "dmarc-scenarios.test"
+ODOO = get_provider("odoo")
+
+
+def address_report(resolver, address, *, authorized=False):
+    target = parse_target(address)
+    spf = SpfReport(sender_authorized=authorized)
+    dmarc = audit_dmarc(target.domain, ODOO, spf=spf, dkim=DkimReport(), resolver=resolver)
+    return audit_address(target, dmarc)
+
+
+@pytest.mark.parametrize("address", ["jo@yahoo.com", "jo@aol.com"])
+def test_reject_free_mail_services_fail(resolver, address):
+    report = address_report(resolver, address)
+    assert report.codes() == ["address.dmarc_reject", "address.free_mail"]
+    assert report.status is Status.FAIL
+    assert (report.address, report.free_mail) == (address, True)
+    assert "refuse" in report.problems[0].message
+    assert "domain you manage" in report.problems[0].message
+
+
+def test_company_domain_with_reject_fails_while_odoo_is_not_authorized(resolver):
+    report = address_report(resolver, f"kim@own.{ZONE}")
+    assert report.codes() == ["address.dmarc_reject"]
+    assert "authorize Odoo" in report.problems[0].message
+
+
+def test_company_domain_with_reject_is_fine_once_odoo_passes(resolver):
+    assert address_report(resolver, f"kim@own.{ZONE}", authorized=True).codes() == []
+
+
+def test_quarantine_warns(resolver):
+    report = address_report(resolver, f"kim@quarantined.{ZONE}")
+    assert report.codes() == ["address.dmarc_quarantine"]
+    assert report.status is Status.WARN
+    assert "spam" in report.problems[0].message
+
+
+def test_subdomain_address_is_judged_by_the_organization_sp(resolver):
+    assert address_report(resolver, f"kim@shop.corp.{ZONE}").codes() == ["address.dmarc_quarantine"]
+
+
+def test_testing_reject_policy_only_quarantines(resolver):
+    assert address_report(resolver, f"kim@testing.{ZONE}").codes() == ["address.dmarc_quarantine"]
+
+
+@pytest.mark.parametrize("label", ["nothing", "corp", "badp"])
+def test_no_enforcing_policy_means_no_address_problem(resolver, label):
+    report = address_report(resolver, f"kim@{label}.{ZONE}")
+    assert report.codes() == []
+    assert report.status is Status.PASS
+
+
+@pytest.mark.parametrize("address", ["jo@gmail.com", "jo@hotmail.fr", "jo@GMX.de", "jo@mail.yahoo.co.jp"])
+def test_free_mail_is_known_without_dns(address):
+    report = audit_address(parse_target(address), DmarcReport(checked=False))
+    assert report.codes() == ["address.free_mail"]
+    assert report.free_mail is True
+    assert "public email service" in report.problems[0].message
+
+
+@pytest.mark.parametrize(
+    ("domain", "expected"),
+    [
+        ("gmail.com", True),
+        ("googlemail.com", True),
+        ("outlook.com", True),
+        ("yahoo.co.uk", True),
+        ("yahoo.com.br", True),
+        ("icloud.com", True),
+        ("proton.me", True),
+        ("web.de", True),
+        ("qq.com", True),
+        ("laposte.net", True),
+        ("GMAIL.COM.", True),
+        ("mx.mail.ru", True),
+        ("example.com", False),
+        ("notgmail.com", False),
+        ("gmail.com.example", False),
+        ("com", False),
+        ("co.uk", False),
+    ],
+)
+def test_is_free_mail(domain, expected):
+    assert is_free_mail(domain) is expected
+
+
+def test_shipped_list_holds_valid_unique_domains_and_is_read_once():
+    text = resources.files("maildns").joinpath(FREE_MAIL_FILE).read_text(encoding="utf-8")
+    entries = [line.strip() for line in text.splitlines() if line.strip() and not line.lstrip().startswith("#")]
+    assert len(entries) == len(set(entries)) == len(free_mail_domains())
+    assert all(to_ascii(entry) == entry and "." in entry for entry in entries)
+    assert {"gmail.com", "hotmail.com", "yahoo.fr", "aol.com", "gmx.net", "yandex.ru"} <= free_mail_domains()
+    free_mail_domains.cache_clear()
+    for _ in range(3):
+        free_mail_domains()
+    assert free_mail_domains.cache_info().misses == 1
