@@ -11,6 +11,7 @@ from .tags import parse_tags
 POLICIES = ("none", "quarantine", "reject")
 # RFC 9989 section 4.10: after the domain itself, the walk goes on from at most seven labels from the root.
 MAX_WALK_LABELS = 7
+MAX_NAME_LENGTH = 253
 OBSOLETE_TAGS = ("pct", "rf", "ri")
 KNOWN_TAGS = ("v", "p", "sp", "np", "adkim", "aspf", "rua", "ruf", "fo", "psd", "t", *OBSOLETE_TAGS)
 FAILURE_OPTIONS = ("0", "1", "d", "s")
@@ -215,6 +216,9 @@ def _walk(domain: str, report: DmarcReport, *, resolver: Resolver, deadline: flo
     """The single records met on the walk, longest name first; None when the DNS failed to answer."""
     found: list[FoundRecord] = []
     for name in walk_names(domain):
+        if len(f"_dmarc.{name}") > MAX_NAME_LENGTH:
+            # A name too long to exist holds no record, as a receiver concludes without asking.
+            continue
         lookup = resolver.lookup(f"_dmarc.{name}", "TXT", deadline=deadline)
         if lookup.failed:
             report.add(lookup.fault_code, _fault_message(lookup), Status.ERROR)

@@ -66,6 +66,15 @@ def test_deep_name_walks_at_most_eight_names_to_the_organization(proxy):
     assert len(asked) == 8
 
 
+def test_name_too_long_for_a_record_of_its_own_is_covered_by_its_organization(resolver):
+    label = f"{'a' * 60}.{'b' * 60}.{'c' * 60}.{'d' * 38}.corp"
+    assert len(f"_dmarc.{label}.{ZONE}") > 253 >= len(f"{label}.{ZONE}")
+    report = dmarc(resolver, label)
+    assert report.codes() == []
+    # The name does not exist: np= applies.
+    assert (report.record_domain, report.effective_policy) == (f"corp.{ZONE}", "reject")
+
+
 def test_walk_passes_over_a_department_record_to_the_organization(resolver):
     # sales.corp has a record without psd=: the organizational domain is corp, the record with the fewest labels.
     report = dmarc(resolver, "eu.sales.corp")
