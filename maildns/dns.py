@@ -6,6 +6,7 @@ chains, falls back to TCP when a UDP answer is truncated, and remembers every
 many domains (a provider's SPF include, say) goes on the wire once.
 """
 
+import socket
 import threading
 import time
 from dataclasses import dataclass, field
@@ -93,6 +94,9 @@ class ResolverStats:
     messages_sent: int = 0
     cache_hits: int = 0
     tcp_fallbacks: int = 0
+    # Replies that were garbled or answered another query (a spoofing attempt, a confused
+    # middlebox): dropped while the resolver goes on waiting for the real answer.
+    ignored_replies: int = 0
 
 
 @dataclass
@@ -229,21 +233,34 @@ class Resolver:
             query = dns.message.make_query(qname, rdtype, use_edns=0, payload=1232)
             with self._lock:
                 self.stats.messages_sent += 1
+            timeout = min(self.timeout, remaining)
             try:
-                response, used_tcp = dns.query.udp_with_fallback(
-                    query, server, timeout=min(self.timeout, remaining), port=port, ignore_unexpected=True
-                )
+                response, ignored = _ask_udp(query, server, port, timeout)
+                if ignored:
+                    with self._lock:
+                        self.stats.ignored_replies += ignored
+                if response is None:
+                    detail = f"{server}:{port} did not answer"
+                    if ignored:
+                        # Only unreadable or mismatched replies came: say so, it is not a plain silence.
+                        last = Lookup(
+                            name, rdtype, Outcome.ERROR, detail=f"{detail} with a valid reply ({ignored} ignored)"
+                        )
+                    else:
+                        last = Lookup(name, rdtype, Outcome.TIMEOUT, detail=detail)
+                    continue
+                if response.flags & dns.flags.TC:
+                    with self._lock:
+                        self.stats.tcp_fallbacks += 1
+                    response = dns.query.tcp(query, server, timeout=max(0.001, stop - time.monotonic()), port=port)
             except dns.exception.Timeout:
-                last = Lookup(name, rdtype, Outcome.TIMEOUT, detail=f"{server}:{port} did not answer")
+                last = Lookup(name, rdtype, Outcome.TIMEOUT, detail=f"{server}:{port} did not answer over TCP")
                 continue
             except (dns.exception.DNSException, OSError, ValueError, EOFError) as error:
                 last = Lookup(name, rdtype, Outcome.ERROR, detail=f"{server}:{port}: {type(error).__name__}: {error}")
                 if attempt >= 2 * len(self.nameservers):
                     return last
                 continue
-            if used_tcp:
-                with self._lock:
-                    self.stats.tcp_fallbacks += 1
             rcode = response.rcode()
             if rcode in (dns.rcode.NOERROR, dns.rcode.NXDOMAIN):
                 return response
@@ -323,6 +340,46 @@ def _rdata_text(rdata) -> str:
     if rdtype in (dns.rdatatype.CNAME, dns.rdatatype.PTR, dns.rdatatype.NS):
         return rdata.target.to_text(omit_final_dot=True).lower()
     return rdata.to_text()
+
+
+def _ask_udp(
+    query: dns.message.Message, server: str, port: int, timeout: float
+) -> tuple[dns.message.Message | None, int]:
+    """Send `query` over UDP and wait up to `timeout` for its reply; return it (None if none came)
+    and how many other datagrams were dropped on the way.
+
+    A datagram that does not parse, or that is not a response to this query (another id, another
+    question), is not an answer: RFC 5452 asks a resolver to drop it and keep listening, since taking
+    it, or giving up on it, is what a spoofer wants. The connected socket already drops datagrams
+    from any other address.
+    """
+    family = socket.AF_INET6 if ":" in server else socket.AF_INET
+    expiration = time.monotonic() + timeout
+    ignored = 0
+    with socket.socket(family, socket.SOCK_DGRAM) as sock:
+        sock.connect((server, port))
+        sock.send(query.to_wire())
+        while True:
+            remaining = expiration - time.monotonic()
+            if remaining <= 0:
+                return None, ignored
+            sock.settimeout(remaining)
+            try:
+                wire = sock.recv(65535)
+            except TimeoutError:
+                return None, ignored
+            try:
+                response = dns.message.from_wire(wire, ignore_trailing=True, raise_on_truncation=True)
+            except dns.message.Truncated as error:
+                # TC set (the reply may be cut mid-record): if it is ours, the caller asks again over TCP.
+                response = error.message()
+            except (dns.exception.DNSException, ValueError, UnicodeError, EOFError):
+                ignored += 1
+                continue
+            if not query.is_response(response):
+                ignored += 1
+                continue
+            return response, ignored
 
 
 def _system_nameservers() -> list[tuple[str, int]]:

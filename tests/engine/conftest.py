@@ -29,6 +29,7 @@ def resolver(zone_server):
 
 
 _FAULT_ROWS: list[tuple[str, int, int, float]] = []
+_HOSTILE_ROWS: list[tuple[str, int, int, float, str, str]] = []
 # Examples hypothesis ran per parser, printed when the run ends.
 FUZZ_EXAMPLES: Counter[str] = Counter()
 
@@ -39,7 +40,19 @@ def fault_table():
     return _FAULT_ROWS
 
 
+@pytest.fixture
+def hostile_table():
+    """Rows (domain, messages sent, peak bytes, seconds, status, SPF result) printed when the run ends."""
+    return _HOSTILE_ROWS
+
+
 def pytest_terminal_summary(terminalreporter):
+    if _HOSTILE_ROWS:
+        terminalreporter.write_line("")
+        terminalreporter.write_line("Hostile records through check_domain (deadline 5 s):")
+        terminalreporter.write_line(f"{'domain':<16}{'queries':>8}{'peak KiB':>10}{'seconds':>9}  {'status':<8}spf")
+        for name, messages, peak, elapsed, status, spf in _HOSTILE_ROWS:
+            terminalreporter.write_line(f"{name:<16}{messages:>8}{peak // 1024:>10}{elapsed:>9.2f}  {status:<8}{spf}")
     if FUZZ_EXAMPLES:
         terminalreporter.write_line("")
         terminalreporter.write_line("Parser fuzzing (hypothesis), examples run:")

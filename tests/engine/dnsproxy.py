@@ -2,9 +2,10 @@
 
 Tests put it between a Resolver and the Knot server to see how the engine
 behaves when DNS misbehaves: per (name, type) it drops queries (a timeout),
-answers SERVFAIL or REFUSED, truncates UDP answers, sends garbage, answers
-with the wrong message id or question, or answers late. Everything else is
-forwarded unchanged, over UDP and TCP alike.
+answers SERVFAIL or REFUSED, truncates UDP answers, sends garbage instead of
+an answer, sends a forged reply (wrong message id, or another question) just
+before the real answer, or answers late. Everything else is forwarded
+unchanged, over UDP and TCP alike.
 """
 
 import socket
@@ -138,12 +139,13 @@ class FaultProxy:
             threading.Thread(target=self._answer_udp, args=(wire, client), daemon=True).start()
 
     def _answer_udp(self, wire: bytes, client: tuple[str, int]) -> None:
-        response = self._respond(wire, "udp")
-        if response is not None and not self._stopping.is_set():
+        for response in self._respond(wire, "udp"):
+            if self._stopping.is_set():
+                return
             try:
                 self._udp.sendto(response, client)
             except OSError:
-                pass
+                return
 
     # TCP: two-byte length prefix before each message (RFC 1035 4.2.2).
 
@@ -162,56 +164,58 @@ class FaultProxy:
                 wire = _read_framed(connection)
                 if wire is None:
                     return
-                response = self._respond(wire, "tcp")
-                if response is None:
+                responses = self._respond(wire, "tcp")
+                if not responses:
                     return
                 try:
-                    connection.sendall(struct.pack("!H", len(response)) + response)
+                    connection.sendall(b"".join(struct.pack("!H", len(each)) + each for each in responses))
                 except OSError:
                     return
 
     # The faults.
 
-    def _respond(self, wire: bytes, transport: str) -> bytes | None:
+    def _respond(self, wire: bytes, transport: str) -> list[bytes]:
+        """The datagrams (or TCP messages) to send back, in order; none for a dropped query."""
         try:
             query = dns.message.from_wire(wire)
             question = query.question[0]
         except (dns.exception.DNSException, IndexError):
-            return self._forward(wire, transport)
+            return _some(self._forward(wire, transport))
         name = question.name.to_text(omit_final_dot=True)
         rdtype = dns.rdatatype.to_text(question.rdtype)
         with self._lock:
             self.queries[(_normalize(name), rdtype, transport)] += 1
         rule = self.rule_for(name, rdtype)
         if rule is None:
-            return self._forward(wire, transport)
+            return _some(self._forward(wire, transport))
         return self._apply(rule, query, wire, transport)
 
-    def _apply(self, rule: FaultRule, query: dns.message.Message, wire: bytes, transport: str) -> bytes | None:
+    def _apply(self, rule: FaultRule, query: dns.message.Message, wire: bytes, transport: str) -> list[bytes]:
         fault = rule.fault
         if fault is Fault.DROP:
-            return None
+            return []
         if fault in (Fault.SERVFAIL, Fault.REFUSED):
             response = dns.message.make_response(query)
             response.set_rcode(dns.rcode.SERVFAIL if fault is Fault.SERVFAIL else dns.rcode.REFUSED)
-            return response.to_wire()
+            return [response.to_wire()]
         if fault is Fault.TRUNCATE:
             if transport == "tcp":
-                return self._forward(wire, transport)
+                return _some(self._forward(wire, transport))
             response = dns.message.make_response(query)
             response.flags |= dns.flags.TC
-            return response.to_wire()
+            return [response.to_wire()]
         if fault is Fault.GARBAGE:
-            return wire[:2] + b"\x81\x80 this is not a DNS message"
+            return [wire[:2] + b"\x81\x80 this is not a DNS message"]
         if fault is Fault.DELAY:
             time.sleep(rule.delay)
-            return self._forward(wire, transport)
+            return _some(self._forward(wire, transport))
         answer = self._forward(wire, transport)
         if answer is None:
-            return None
+            return []
+        # The forged reply arrives first, as a spoofer's would; the real answer follows it.
         if fault is Fault.WRONG_ID:
-            return struct.pack("!H", (query.id + 1) & 0xFFFF) + answer[2:]
-        return _with_other_question(answer)
+            return [struct.pack("!H", (query.id + 1) & 0xFFFF) + answer[2:], answer]
+        return [_with_other_question(answer), answer]
 
     def _forward(self, wire: bytes, transport: str) -> bytes | None:
         try:
@@ -225,6 +229,10 @@ class FaultProxy:
                 return _read_framed(upstream)
         except OSError:
             return None
+
+
+def _some(wire: bytes | None) -> list[bytes]:
+    return [] if wire is None else [wire]
 
 
 def _read_framed(connection: socket.socket) -> bytes | None:
