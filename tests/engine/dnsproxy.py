@@ -4,7 +4,8 @@ Tests put it between a Resolver and the Knot server to see how the engine
 behaves when DNS misbehaves: per (name, type) it drops queries (a timeout),
 answers SERVFAIL or REFUSED, truncates UDP answers, sends garbage instead of
 an answer, sends a forged reply (wrong message id, or another question) just
-before the real answer, or answers late. Everything else is forwarded
+before the real answer, or answers late; a latency, if set, delays every UDP
+answer, as a distant server would. Everything else is forwarded
 unchanged, over UDP and TCP alike.
 """
 
@@ -61,11 +62,17 @@ class FaultProxy:
     `queries` counts what arrived, per (name, type, transport), so tests can see retries.
     """
 
-    def __init__(self, upstream: str, rules: list[FaultRule] | tuple[FaultRule, ...] = ()):
+    def __init__(
+        self, upstream: str, rules: list[FaultRule] | tuple[FaultRule, ...] = (), *, latency: float = 0.0
+    ):
         host, _, port = upstream.rpartition(":")
         self.upstream = (host, int(port))
         self.rules: list[FaultRule] = list(rules)
+        self.latency = latency
         self.queries: Counter[tuple[str, str, str]] = Counter()
+        # (arrived, answered) wall-clock times of every query answered, for tests that line them up
+        # with what a client did meanwhile.
+        self.intervals: list[tuple[float, float]] = []
         self.port = 0
         self._udp: socket.socket | None = None
         self._tcp: socket.socket | None = None
@@ -139,7 +146,14 @@ class FaultProxy:
             threading.Thread(target=self._answer_udp, args=(wire, client), daemon=True).start()
 
     def _answer_udp(self, wire: bytes, client: tuple[str, int]) -> None:
-        for response in self._respond(wire, "udp"):
+        arrived = time.time()
+        if self.latency:
+            time.sleep(self.latency)
+        responses = self._respond(wire, "udp")
+        if responses:
+            with self._lock:
+                self.intervals.append((arrived, time.time()))
+        for response in responses:
             if self._stopping.is_set():
                 return
             try:
