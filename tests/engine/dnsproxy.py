@@ -62,9 +62,7 @@ class FaultProxy:
     `queries` counts what arrived, per (name, type, transport), so tests can see retries.
     """
 
-    def __init__(
-        self, upstream: str, rules: list[FaultRule] | tuple[FaultRule, ...] = (), *, latency: float = 0.0
-    ):
+    def __init__(self, upstream: str, rules: list[FaultRule] | tuple[FaultRule, ...] = (), *, latency: float = 0.0):
         host, _, port = upstream.rpartition(":")
         self.upstream = (host, int(port))
         self.rules: list[FaultRule] = list(rules)
