@@ -1,5 +1,6 @@
 from odoo import api, fields, models
 
+from ..maildns.report import worst
 from .mail_domain_check import STATUSES, _domain_of
 
 
@@ -38,7 +39,7 @@ class ResCompany(models.Model):
             company.mail_domain_check_id = alias_check
             company.mail_default_from_check_id = from_check
             statuses = [status for status in (alias_check.status, from_check.status) if status]
-            company.mail_domain_health_status = _worst(statuses)
+            company.mail_domain_health_status = str(worst(statuses)) if statuses else False
 
     def action_check_mail_domain_health(self):
         """Check the alias domain (and default From domain) of these companies now."""
@@ -50,8 +51,3 @@ class ResCompany(models.Model):
         checks = checks._get_or_create([name for name in names if name])
         checks.sudo()._run_checks()
         return True
-
-
-def _worst(statuses: list[str]) -> str | bool:
-    order = ["pass", "warn", "error", "fail"]
-    return max(statuses, key=order.index) if statuses else False

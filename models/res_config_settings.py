@@ -6,6 +6,7 @@ from odoo.exceptions import ValidationError
 
 from ..maildns.dns import parse_nameserver
 from ..maildns.errors import InvalidNameserver
+from .mail_domain_check import _split
 
 # A DKIM selector is a domain name made of LDH labels (RFC 6376 section 3.1), "s1" or "2024.mail".
 _SELECTOR_LABEL = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$")
@@ -64,7 +65,7 @@ class ResConfigSettings(models.TransientModel):
     @api.constrains("mail_domain_health_nameservers")
     def _check_mail_domain_health_nameservers(self):
         for settings in self:
-            for server in _split_list(settings.mail_domain_health_nameservers):
+            for server in _split(settings.mail_domain_health_nameservers):
                 try:
                     host, _port = parse_nameserver(server)
                     ipaddress.ip_address(host)
@@ -81,7 +82,7 @@ class ResConfigSettings(models.TransientModel):
     @api.constrains("mail_domain_health_dkim_selector")
     def _check_mail_domain_health_dkim_selector(self):
         for settings in self:
-            for selector in _split_list(settings.mail_domain_health_dkim_selector):
+            for selector in _split(settings.mail_domain_health_dkim_selector):
                 labels = selector.lower().split(".")
                 if not all(_SELECTOR_LABEL.match(label) for label in labels):
                     raise ValidationError(
@@ -108,8 +109,3 @@ class ResConfigSettings(models.TransientModel):
         """Check the company's alias domain now (the Check now button)."""
         self.ensure_one()
         return self.company_id.action_check_mail_domain_health()
-
-
-def _split_list(text: str | bool) -> list[str]:
-    """Split a comma- or space-separated setting into its items."""
-    return (text or "").replace(",", " ").split()

@@ -1,6 +1,7 @@
 from odoo import api, fields, models
+from odoo.tools import SQL
 
-from .mail_domain_check import _domain_of, _is_free_mail
+from .mail_domain_check import _domain_of, _is_free_mail, ascii_or_none, email_domain_sql
 
 
 class ResUsers(models.Model):
@@ -133,14 +134,10 @@ class ResUsers(models.Model):
 
     @api.onchange("email", "login")
     def _onchange_mail_domain_health(self):
-        address = self.email or (self.login if self.login and "@" in self.login else False)
+        if not _is_problem_address(self):
+            return None
+        address = _address(self)
         domain = _domain_of(address)
-        if not domain:
-            return None
-        check = self.env["mail.domain.check"].sudo().search([("name", "=", domain)], limit=1)
-        policy = check.dmarc_effective_policy or check.dmarc_policy
-        if not (_is_free_mail(domain) or policy in ("quarantine", "reject")):
-            return None
         return {
             "warning": {
                 "title": self.env._("This address cannot be used to send mail from Odoo"),
@@ -168,12 +165,38 @@ class ResUsers(models.Model):
         return users
 
     @api.model
-    def _mail_domain_health_count_by_domain(self) -> dict:
-        counts = {}
-        for email in self.sudo().search([("share", "=", False), ("email", "!=", False)]).mapped("email"):
-            domain = _domain_of(email)
-            counts[domain] = counts.get(domain, 0) + 1
-        return counts
+    def _mail_domain_health_count_by_domain(self) -> dict[str, int]:
+        return {name: count for name, (count, _) in self._mail_domain_health_users_by_domain().items()}
+
+    @api.model
+    def _mail_domain_health_users_by_domain(self) -> dict[str, tuple[int, set[int]]]:
+        """For each email domain (A-labels) of the active internal users: how many they are, and their companies.
+
+        One grouped query, whatever the number of users: the nightly run calls it once per batch.
+        """
+        self.flush_model(["active", "share", "partner_id", "company_ids"])
+        self.env["res.partner"].flush_model(["email"])
+        self.env.cr.execute(
+            SQL(
+                """
+                SELECT %(domain)s, count(DISTINCT users.id), array_agg(DISTINCT rel.cid)
+                  FROM res_users users
+                  JOIN res_partner partner ON partner.id = users.partner_id
+             LEFT JOIN res_company_users_rel rel ON rel.user_id = users.id
+                 WHERE users.active AND NOT users.share AND partner.email LIKE %(any_address)s
+              GROUP BY 1
+                """,
+                domain=email_domain_sql("partner.email"),
+                any_address="%@%",
+            )
+        )
+        result: dict[str, tuple[int, set[int]]] = {}
+        for raw, count, company_ids in self.env.cr.fetchall():
+            name = ascii_or_none(raw)
+            if name:
+                total, companies = result.get(name, (0, set()))
+                result[name] = (total + count, companies | {cid for cid in company_ids if cid})
+        return result
 
 
 def _is_problem_address(user) -> bool:

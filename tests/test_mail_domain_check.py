@@ -84,6 +84,21 @@ class TestDomainChecks(MailDomainHealthCase):
         self.assertEqual(self.company_good.mail_domain_health_status, "pass")
         self.assertEqual(self.company_broken.mail_domain_health_status, "fail")
 
+    def test_internal_users_are_counted_per_domain_as_a_labels(self):
+        new_test_user(
+            self.env,
+            login="mdh_idn",
+            groups="base.group_user",
+            email="Ana <ana@Bücher.check.test>",
+            company_id=self.company_broken.id,
+            company_ids=[(6, 0, self.company_broken.ids)],
+        )
+        by_domain = self.env["res.users"]._mail_domain_health_users_by_domain()
+        self.assertEqual(by_domain["xn--bcher-kva.check.test"], (1, {self.company_broken.id}))
+        self.assertEqual(by_domain["google-only.check.test"][0], 2)
+        self.assertNotIn("portal.example", by_domain, "portal users send no mail as the company")
+        self.assertIn("xn--bcher-kva.check.test", self.env["mail.domain.check"]._domains_to_check(False))
+
     def test_status_change_is_posted_in_the_chatter(self):
         self.run_cron()
         broken = self.check("google-only.check.test")
