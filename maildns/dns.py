@@ -27,6 +27,9 @@ from .errors import InvalidNameserver
 DEFAULT_TIMEOUT = 2.0
 DEFAULT_LIFETIME = 5.0
 MAX_CNAME_HOPS = 8
+# Seconds a failed lookup (timeout, SERVFAIL...) stays cached: long enough for one domain's checks to share
+# it, short enough that a long run (a whole night's batches) asks again after a passing fault.
+FAILURE_TTL = 60.0
 
 
 class Outcome(StrEnum):
@@ -103,6 +106,15 @@ class ResolverStats:
 class _Pending:
     done: threading.Event = field(default_factory=threading.Event)
     result: Lookup | None = None
+    finished: float = 0.0
+
+    def settle(self, result: Lookup) -> None:
+        self.result = result
+        self.finished = time.monotonic()
+        self.done.set()
+
+    def expired(self) -> bool:
+        return self.result is not None and self.result.failed and time.monotonic() - self.finished > FAILURE_TTL
 
 
 def parse_nameserver(text: str) -> tuple[str, int]:
@@ -172,15 +184,14 @@ class Resolver:
         except Exception as error:
             # Whatever goes wrong below (a dnspython corner case, a broken socket) must become data.
             result = Lookup(key[0], rdtype, Outcome.ERROR, detail=f"{type(error).__name__}: {error}")
-        pending.result = result
-        pending.done.set()
+        pending.settle(result)
         return result
 
     def _claim(self, key: tuple[str, str]) -> tuple[_Pending, bool]:
         """The cache entry for `key`, and whether the caller owns it (must resolve it) or waits on it."""
         with self._lock:
             pending = self._cache.get(key)
-            if pending is not None:
+            if pending is not None and not pending.expired():
                 self.stats.cache_hits += 1
                 return pending, False
             pending = self._cache[key] = _Pending()
@@ -202,8 +213,7 @@ class Resolver:
             result = self._resolve(key[0], rdtype, deadline, hops)
         finally:
             if owner:
-                pending.result = result
-                pending.done.set()
+                pending.settle(result)
         return result
 
     def _resolve(self, name: str, rdtype: str, deadline: float | None, hops: int) -> Lookup:

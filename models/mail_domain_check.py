@@ -1,11 +1,14 @@
 import logging
 import socket
+from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError
 from odoo.tools import SQL, str2bool
 
+from ..maildns.check import check_domains
+from ..maildns.dns import Resolver
 from ..maildns.errors import MailDNSError
 from ..maildns.names import to_ascii
 
@@ -158,18 +161,12 @@ class MailDomainCheck(models.Model):
 
     @api.model
     def _resolve(self, names: list[str], settings: dict) -> list:
-        """Ask the DNS about `names`: no ORM access here, so no transaction waits on the network."""
-        from ..maildns.check import check_domains
-        from ..maildns.dns import Resolver
+        return _resolve(names, settings, self._new_resolver(settings))
 
-        resolver = Resolver(settings["nameservers"] or None, timeout=min(settings["timeout"], 5.0))
-        return check_domains(
-            names,
-            provider=settings["provider_spec"],
-            dkim_selectors=settings["dkim_selectors"],
-            resolver=resolver,
-            timeout=settings["timeout"],
-        )
+    @api.model
+    def _new_resolver(self, settings: dict) -> Resolver:
+        """One Resolver per run: names shared by many domains (a provider's include or key) are asked once."""
+        return Resolver(settings["nameservers"] or None, timeout=min(settings["timeout"], 5.0))
 
     def _store_reports(self, reports: list, settings: dict):
         companies = self._companies_by_domain()
@@ -244,22 +241,29 @@ class MailDomainCheck(models.Model):
             for start in range(0, len(checks), BATCH_SIZE)
         ]
         remaining = len(checks)
+        resolver = self._new_resolver(settings)
         cron = self.env["ir.cron"]
-        # Commit before each batch's DNS questions (and read nothing until they are answered),
-        # so no transaction stays open while the network is slow.
+        # Commit before waiting on any DNS answer: the job holds no transaction while the network is slow.
         if not cron._commit_progress(remaining=remaining):
             return
-        for batch, batch_names in batches:
-            try:
-                reports = self._resolve(batch_names, settings)
-                batch._store_reports(reports, settings)
-            except Exception:
-                # One broken batch must not stop the night's run; it is retried on the next run.
-                _logger.exception("mail_domain_health: checking %s domains failed", len(batch))
-                self.env.cr.rollback()
-            remaining -= len(batch)
-            if not cron._commit_progress(len(batch), remaining=remaining):
-                break
+        # One thread asks the DNS about the next batch while this one is written, so the run takes about as
+        # long as its DNS questions, not their sum with the writes. The thread never touches the ORM.
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="mail_domain_health") as dns:
+            pending = dns.submit(_resolve, batches[0][1], settings, resolver) if batches else None
+            for index, (batch, _) in enumerate(batches):
+                answered = pending
+                # Queued behind this batch's questions (one thread): asked as soon as they are answered.
+                if index + 1 < len(batches):
+                    pending = dns.submit(_resolve, batches[index + 1][1], settings, resolver)
+                try:
+                    batch._store_reports(answered.result(), settings)
+                except Exception:
+                    # One broken batch must not stop the night's run; it is retried on the next run.
+                    _logger.exception("mail_domain_health: checking %s domains failed", len(batch))
+                    self.env.cr.rollback()
+                remaining -= len(batch)
+                if not cron._commit_progress(len(batch), remaining=remaining):
+                    break
 
     @api.model
     def _domains_to_check(self, check_partners: bool) -> list[str]:
@@ -289,6 +293,17 @@ class MailDomainCheck(models.Model):
             else:
                 _logger.info("mail_domain_health: skipping %r, not a domain", name)
         return sorted(valid)
+
+
+def _resolve(names: list[str], settings: dict, resolver: Resolver) -> list:
+    """Ask the DNS about `names`: no ORM here, so it may run in a thread while a batch is written."""
+    return check_domains(
+        names,
+        provider=settings["provider_spec"],
+        dkim_selectors=settings["dkim_selectors"],
+        resolver=resolver,
+        timeout=settings["timeout"],
+    )
 
 
 def _split(text: str | bool) -> list[str]:

@@ -3,7 +3,9 @@
 import time
 
 import pytest
+from dnsproxy import Fault, FaultProxy
 
+import maildns.dns
 from maildns import InvalidNameserver, Outcome, Resolver
 from maildns.dns import parse_nameserver
 
@@ -119,3 +121,19 @@ def test_nameserver_forms(text, expected):
 def test_bad_nameserver_is_rejected_with_a_message(text):
     with pytest.raises(InvalidNameserver):
         parse_nameserver(text)
+
+
+def test_a_failure_is_cached_for_a_while_then_asked_again(zone_server, monkeypatch):
+    monkeypatch.setattr(maildns.dns, "FAILURE_TTL", 0.5)
+    with FaultProxy(zone_server.address) as proxy:
+        resolver = Resolver([proxy.address], timeout=0.2, lifetime=0.2)
+        proxy.add_rule("good.check.test", Fault.DROP, "TXT")
+        assert resolver.lookup("good.check.test", "TXT").outcome is Outcome.TIMEOUT
+        proxy.clear_rules()
+        # Within the TTL the failure is shared, as a domain's several checks need.
+        assert resolver.lookup("good.check.test", "TXT").outcome is Outcome.TIMEOUT
+        time.sleep(0.6)
+        assert resolver.lookup("good.check.test", "TXT").answered
+        # An answer stays for the whole run.
+        assert resolver.lookup("good.check.test", "TXT").answered
+        assert proxy.queries[("good.check.test", "TXT", "udp")] == 2

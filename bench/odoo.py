@@ -1,0 +1,194 @@
+"""Benchmark: the nightly action in a real Odoo 19 against the engine alone, on the same domains.
+
+    scripts/bench-odoo [--domains 2000] [--users 10000] [--partners 20000] [--latency-ms 20]
+
+scripts/bench-odoo installs the addon in a throwaway database and runs this with MDH_ODOO_BIN,
+MDH_ODOO_OPTIONS and MDH_ODOO_DSN set. Knot serves the generated domains (bench/generate.py) behind a
+forwarder that adds the latency. Two rounds check the same domains: the first with a tenth of the users
+and contacts, the second with all of them, so that what grows with them shows (SQL queries should not).
+Each round: the engine alone (check_domains over the whole list), then the scheduled action, triggered
+as the scheduler does, while pg_stat_activity is sampled for the transactions the job holds.
+"""
+
+import argparse
+import json
+import re
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path[:0] = [str(ROOT), str(ROOT / "tests" / "engine"), str(ROOT / "tests" / "odoo_process"), str(ROOT / "bench")]
+
+from dnsserver import AuthoritativeServer, load_zone_dir
+from generate import ORIGIN, generate
+from latency import ForwarderProcess
+from odooshell import DSN, ODOO_BIN, OdooShell
+from pgactivity import TransactionSampler
+from run import _machine
+
+from maildns import Resolver
+from maildns.check import check_domains
+
+CRON = "mail_domain_health.ir_cron_check_mail_domains"
+COMPANIES = 4
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--domains", type=int, default=2000)
+    parser.add_argument("--users", type=int, default=10000)
+    parser.add_argument("--partners", type=int, default=20000)
+    parser.add_argument("--latency-ms", type=float, default=20.0)
+    args = parser.parse_args()
+    if not (ODOO_BIN and DSN):
+        print("Odoo benchmark SKIPPED: run it through scripts/bench-odoo, which sets up the database")
+        return 0
+    generated = generate(args.domains)
+    zones = {
+        path: text for path, text in load_zone_dir().items() if path in ("odoo.com.", "google.com.", "outlook.com.")
+    }
+    zones[f"{ORIGIN}."] = generated.zone
+    print(_machine())
+    print(f"domains: {args.domains}, added latency: {args.latency_ms:g} ms per answer")
+    odoo = OdooShell()
+    rows = []
+    with AuthoritativeServer(zones) as server:
+        forwarder = ForwarderProcess(server.address, args.latency_ms / 1000)
+        try:
+            _configure(odoo, forwarder.address, generated.domains)
+            made_users = made_partners = 0
+            for users, partners in ((args.users // 10, args.partners // 10), (args.users, args.partners)):
+                started = time.perf_counter()
+                _populate(odoo, generated.domains, range(made_users, users), range(made_partners, partners))
+                made_users, made_partners = users, partners
+                print(f"filled to {users} users and {partners} contacts in {time.perf_counter() - started:.0f} s")
+                rows.append(_round(odoo, forwarder, users, partners))
+        finally:
+            forwarder.stop()
+    print()
+    print(
+        "| users | contacts | domains | engine alone s | Odoo run s | Odoo / engine | SQL queries | batches "
+        "| SQL per batch | job transactions | longest s | in transactions s | DNS queries |"
+    )
+    print("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |")
+    for row in rows:
+        print(
+            f"| {row['users']} | {row['partners']} | {row['domains']} | {row['engine']:.1f} | {row['wall']:.1f} | "
+            f"{row['wall'] / row['engine']:.2f} | {row['sql']} | {row['batches']} | {row['sql'] / row['batches']:.0f} "
+            f"| {row['transactions']} | {row['longest']:.2f} | {row['held']:.1f} | {row['dns']} |"
+        )
+    return 0
+
+
+def _configure(odoo: OdooShell, nameserver: str, domains: list[str]) -> None:
+    """Settings, and companies whose alias domains are among the generated domains."""
+    odoo.run(
+        f"""
+        params = env["ir.config_parameter"].sudo()
+        params.set_param("mail_domain_health.nameservers", {nameserver!r})
+        params.set_param("mail_domain_health.provider", "odoo")
+        params.set_param("mail_domain_health.check_partners", "True")
+        params.set_param("mail_domain_health.timeout", "30")
+        for index, domain in enumerate({domains[:COMPANIES]!r}):
+            alias = env["mail.alias.domain"].create({{"name": domain}})
+            env["res.company"].create({{"name": "Company " + str(index), "alias_domain_id": alias.id}})
+        env.cr.commit()
+        """
+    )
+
+
+def _populate(odoo: OdooShell, domains: list[str], users: range, partners: range) -> None:
+    """Users and contacts spread over the domains, created in batches with tracking off."""
+    odoo.run(
+        f"""
+        domains = {domains!r}
+        companies = env["res.company"].search([], order="id")
+        Users = env["res.users"].with_context(
+            no_reset_password=True, tracking_disable=True, mail_create_nolog=True, mail_notrack=True
+        )
+        users = list({list(users)!r})
+        for start in range(0, len(users), 500):
+            vals = []
+            for index in users[start : start + 500]:
+                company = companies[index % len(companies)]
+                domain = domains[index % len(domains)]
+                vals.append({{
+                    "name": f"User {{index}}",
+                    "login": f"user{{index}}@{{domain}}",
+                    "email": f"user{{index}}@{{domain}}",
+                    "company_id": company.id,
+                    "company_ids": [(6, 0, [company.id])],
+                }})
+            Users.create(vals)
+            env.cr.commit()
+        Partners = env["res.partner"].with_context(tracking_disable=True, mail_create_nolog=True)
+        partners = list({list(partners)!r})
+        for start in range(0, len(partners), 2000):
+            Partners.create([
+                {{"name": f"Contact {{index}}", "email": f"contact{{index}}@{{domains[(index * 7) % len(domains)]}}"}}
+                for index in partners[start : start + 2000]
+            ])
+            env.cr.commit()
+        """,
+        timeout=3600,
+    )
+
+
+def _round(odoo: OdooShell, forwarder: ForwarderProcess, users: int, partners: int) -> dict:
+    output = odoo.run(
+        """
+        import json
+        env["mail.domain.check"].search([]).unlink()
+        env.cr.commit()
+        print("MDH-DOMAINS", json.dumps(env["mail.domain.check"]._domains_to_check(True)), flush=True)
+        """
+    )
+    domains = json.loads(re.search(r"MDH-DOMAINS (.*)", output).group(1))
+    forwarder.take_questions()
+    started = time.perf_counter()
+    check_domains(domains, resolver=Resolver([forwarder.address], timeout=5.0), timeout=30)
+    engine = time.perf_counter() - started
+    forwarder.take_questions()
+    with TransactionSampler(DSN) as sampler:
+        output = odoo.run(
+            f"""
+            import json, time
+            import odoo.sql_db
+            print("MDH-MAIN-PID", env.cr._cnx.get_backend_pid(), flush=True)
+            cron = env.ref({CRON!r})
+            env.cr.commit()
+            before, started = odoo.sql_db.sql_counter, time.perf_counter()
+            result = cron.method_direct_trigger()
+            wall, sql = time.perf_counter() - started, odoo.sql_db.sql_counter - before
+            # The job wrote through its own cursor: a new transaction sees it.
+            env.cr.commit()
+            env.invalidate_all()
+            checked = env["mail.domain.check"].search_count([("checked_at", "!=", False)])
+            print("MDH-BENCH", json.dumps({{"wall": wall, "sql": sql, "checked": checked, "result": str(result)}}))
+            """,
+            timeout=3600,
+        )
+    dns = sum(forwarder.take_questions().values())
+    bench = json.loads(re.search(r"MDH-BENCH (.*)", output).group(1))
+    if bench["checked"] != len(domains) or bench["result"] != "True":
+        raise SystemExit(f"the nightly action checked {bench['checked']} of {len(domains)} domains: {bench}")
+    main_pid = int(re.search(r"MDH-MAIN-PID (\d+)", output).group(1))
+    work = sampler.transactions(exclude_pids={main_pid})
+    return {
+        "users": users,
+        "partners": partners,
+        "domains": len(domains),
+        "engine": engine,
+        "wall": bench["wall"],
+        "sql": bench["sql"],
+        "batches": -(-len(domains) // 50),
+        "transactions": len(work),
+        "longest": max((end - start for _, start, end in work), default=0.0),
+        "held": sum(end - start for _, start, end in work),
+        "dns": dns,
+    }
+
+
+if __name__ == "__main__":
+    sys.exit(main())
