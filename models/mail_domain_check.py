@@ -170,8 +170,16 @@ class MailDomainCheck(models.Model):
 
     def _store_reports(self, reports: list, settings: dict):
         companies = self._companies_by_domain()
+        renewed = self.browse()
+        problems = []
         for check, report in zip(self, reports, strict=True):
-            check._store_report(report, settings["provider"], companies.get(check.name, self.env["res.company"]))
+            if check._store_report(report, settings["provider"], companies.get(check.name, self.env["res.company"])):
+                renewed |= check
+                problems += [dict(values, check_id=check.id) for values in _problem_values(report)]
+        # The findings of a whole batch are replaced at once: two statements a batch, not two a domain.
+        Problem = self.env["mail.domain.check.problem"].sudo()
+        Problem.search([("check_id", "in", renewed.ids)]).unlink()
+        Problem.create(problems)
 
     def _companies_by_domain(self) -> dict:
         """For each domain of self, the companies whose alias domain, default From or internal users use it."""
@@ -187,7 +195,8 @@ class MailDomainCheck(models.Model):
         Company = self.env["res.company"].sudo()
         return {name: Company.browse(sorted(ids)) for name, ids in company_ids.items()}
 
-    def _store_report(self, report, provider: str, companies):
+    def _store_report(self, report, provider: str, companies) -> bool:
+        """Write one report; False when it only says the DNS did not answer (the last result is kept)."""
         self.ensure_one()
         now = fields.Datetime.now()
         problems = report.all_problems()
@@ -198,36 +207,37 @@ class MailDomainCheck(models.Model):
             # An unanswered lookup says nothing about the domain: keep the last good result, marked stale.
             messages = sorted({problem.message for problem in problems if problem.code.startswith("dns.")})
             self.write({"checked_at": now, "is_stale": True, "last_error": "; ".join(messages)[:500]})
-            return
+            return False
         data = report.to_dict()
-        self.write(
-            {
-                "provider": provider,
-                "status": str(report.status),
-                "spf_status": data["spf"]["status"],
-                "dkim_status": data["dkim"]["status"],
-                "dmarc_status": data["dmarc"]["status"],
-                "checked_at": now,
-                "last_success_at": now if not only_faults else self.last_success_at,
-                "is_stale": False,
-                "last_error": False,
-                "spf_record": report.spf.record,
-                "spf_suggested_record": report.spf.suggested_record,
-                "dkim_selector": report.dkim.selector,
-                "dkim_cname_target": report.dkim.cname_target,
-                "dmarc_record": report.dmarc.record,
-                "dmarc_policy": _policy(report.dmarc.policy),
-                "dmarc_effective_policy": _policy(report.dmarc.effective_policy),
-                "free_mail": _is_free_mail(report.domain),
-                "report": data,
-                "records_to_publish": "\n".join(
-                    f"{record.name}. {record.type} {_presentation(record)}" for record in report.records_to_publish()
-                ),
-                "company_ids": [fields.Command.set(companies.ids)],
-                "problem_ids": [fields.Command.clear()]
-                + [fields.Command.create(values) for values in _problem_values(report)],
-            }
-        )
+        values = {
+            "provider": provider,
+            "status": str(report.status),
+            "spf_status": data["spf"]["status"],
+            "dkim_status": data["dkim"]["status"],
+            "dmarc_status": data["dmarc"]["status"],
+            "checked_at": now,
+            "last_success_at": now if not only_faults else self.last_success_at,
+            "is_stale": False,
+            "last_error": False,
+            "spf_record": report.spf.record,
+            "spf_suggested_record": report.spf.suggested_record,
+            "dkim_selector": report.dkim.selector,
+            "dkim_cname_target": report.dkim.cname_target,
+            "dmarc_record": report.dmarc.record,
+            "dmarc_policy": _policy(report.dmarc.policy),
+            "dmarc_effective_policy": _policy(report.dmarc.effective_policy),
+            "free_mail": _is_free_mail(report.domain),
+            "report": data,
+            "records_to_publish": "\n".join(
+                f"{record.name}. {record.type} {_presentation(record)}" for record in report.records_to_publish()
+            ),
+        }
+        if set(companies.ids) != set(self.company_ids.ids):
+            values["company_ids"] = [fields.Command.set(companies.ids)]
+        # The chatter follows changes of status; a domain's first result is its starting point, not a change.
+        record = self if self.status else self.with_context(tracking_disable=True)
+        record.write(values)
+        return True
 
     @api.model
     def _cron_check_domains(self):

@@ -100,12 +100,25 @@ class TestDomainChecks(MailDomainHealthCase):
         self.assertIn("xn--bcher-kva.check.test", self.env["mail.domain.check"]._domains_to_check(False))
 
     def test_status_change_is_posted_in_the_chatter(self):
-        self.run_cron()
-        broken = self.check("google-only.check.test")
-        tracked = broken.message_ids.mapped("tracking_value_ids").filtered(
-            lambda value: value.field_id.name == "status"
-        )
-        self.assertTrue(tracked, "the first status is tracked in the chatter")
+        self.company_good.action_check_mail_domain_health()
+        good = self.check("good.check.test")
+        self.assertEqual(good.status, "pass")
+
+        def tracked():
+            # Tracking is written when the transaction commits; a test runs the pre-commit hooks itself.
+            self.env.cr.precommit.run()
+            self.env.invalidate_all()
+            return good.message_ids.mapped("tracking_value_ids").filtered(lambda value: value.field_id.name == "status")
+
+        self.assertFalse(tracked(), "a first result is a starting point, not a change")
+        # Mail now goes through Google, which good.check.test does not authorize.
+        self.env["ir.config_parameter"].sudo().set_param("mail_domain_health.provider", "google")
+        self.company_good.action_check_mail_domain_health()
+        good.invalidate_recordset()
+        self.assertEqual(good.status, "fail")
+        self.assertEqual(len(tracked()), 1)
+        self.assertEqual(good.problem_ids.check_id, good)
+        self.assertIn("spf.sender_not_authorized", good.problem_ids.mapped("code"))
 
     def test_silent_dns_keeps_the_last_good_result_marked_stale(self):
         self.company_good.action_check_mail_domain_health()
