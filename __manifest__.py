@@ -6,7 +6,6 @@
     "category": "Productivity/Discuss",
     "website": "https://github.com/mail-domain-health/mail_domain_health",
     "author": "Mail Domain Health contributors",
-    "maintainers": [],
     "license": "LGPL-3",
     "development_status": "Beta",
     "depends": ["mail"],
@@ -21,6 +20,4 @@
         "views/res_users_views.xml",
         "views/mail_domain_health_menus.xml",
     ],
-    "installable": True,
-    "application": False,
 }

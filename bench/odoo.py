@@ -68,15 +68,16 @@ def main() -> int:
             forwarder.stop()
     print()
     print(
-        "| users | contacts | domains | engine alone s | Odoo run s | Odoo / engine | SQL queries | batches "
+        "| users | contacts | domains | engine alone s | Odoo run s | Odoo / engine | jobs | SQL queries | batches "
         "| SQL per batch | job transactions | longest s | in transactions s | DNS queries |"
     )
-    print("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |")
+    print("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |")
     for row in rows:
         print(
             f"| {row['users']} | {row['partners']} | {row['domains']} | {row['engine']:.1f} | {row['wall']:.1f} | "
-            f"{row['wall'] / row['engine']:.2f} | {row['sql']} | {row['batches']} | {row['sql'] / row['batches']:.0f} "
-            f"| {row['transactions']} | {row['longest']:.2f} | {row['held']:.1f} | {row['dns']} |"
+            f"{row['wall'] / row['engine']:.2f} | {row['jobs']} | {row['sql']} | {row['batches']} "
+            f"| {row['sql'] / row['batches']:.0f} | {row['transactions']} | {row['longest']:.2f} | {row['held']:.1f} "
+            f"| {row['dns']} |"
         )
     return 0
 
@@ -158,14 +159,23 @@ def _round(odoo: OdooShell, forwarder: ForwarderProcess, users: int, partners: i
             print("MDH-MAIN-PID", env.cr._cnx.get_backend_pid(), flush=True)
             cron = env.ref({CRON!r})
             env.cr.commit()
-            before, started = odoo.sql_db.sql_counter, time.perf_counter()
-            result = cron.method_direct_trigger()
+            before, started, jobs = odoo.sql_db.sql_counter, time.perf_counter(), 0
+            # A job runs for about 10 s, then Odoo's scheduler runs it again at once while work remains
+            # (ir.cron: MIN_TIME_PER_JOB, "partially done"): trigger it the same way until nothing is left.
+            while True:
+                result = cron.method_direct_trigger()
+                jobs += 1
+                # The job wrote through its own cursor: a new transaction sees it.
+                env.cr.commit()
+                env.invalidate_all()
+                left = env["mail.domain.check"].search_count([("checked_at", "=", False)])
+                if not left or result is not True or jobs >= 100:
+                    break
             wall, sql = time.perf_counter() - started, odoo.sql_db.sql_counter - before
-            # The job wrote through its own cursor: a new transaction sees it.
-            env.cr.commit()
-            env.invalidate_all()
             checked = env["mail.domain.check"].search_count([("checked_at", "!=", False)])
-            print("MDH-BENCH", json.dumps({{"wall": wall, "sql": sql, "checked": checked, "result": str(result)}}))
+            print("MDH-BENCH", json.dumps({{
+                "wall": wall, "sql": sql, "checked": checked, "result": str(result), "jobs": jobs,
+            }}))
             """,
             timeout=3600,
         )
@@ -187,6 +197,7 @@ def _round(odoo: OdooShell, forwarder: ForwarderProcess, users: int, partners: i
         "longest": max((end - start for _, start, end in work), default=0.0),
         "held": sum(end - start for _, start, end in work),
         "dns": dns,
+        "jobs": bench["jobs"],
     }
 
 
