@@ -173,6 +173,8 @@ def render(report: DomainReport) -> str:
         if part is None or not part.checked:
             continue
         lines.append(f"  {title:<8}{part.status.upper():<6}{record or ''}".rstrip())
+        if part is report.dmarc:
+            lines.extend(f"          {line}" for line in _dmarc_details(report.domain, report.dmarc))
         for problem in part.problems:
             lines.append(f"          - {problem.message} [{problem.code}]")
     records = report.records_to_publish()
@@ -182,3 +184,17 @@ def render(report: DomainReport) -> str:
             value = f'"{record.value}"' if record.type == "TXT" else record.value
             lines.append(f"    {record.name}. {record.type} {value}")
     return "\n".join(lines) + "\n"
+
+
+def _dmarc_details(domain: str, dmarc) -> list[str]:
+    """Where the policy comes from and what receivers make of it, when that is not plain from the record."""
+    lines = []
+    if dmarc.record_domain and dmarc.record_domain != domain:
+        if dmarc.organizational_domain == dmarc.record_domain:
+            lines.append(f"policy of {dmarc.record_domain}, the organizational domain")
+        else:
+            lines.append(f"policy of {dmarc.record_domain} (organizational domain {dmarc.organizational_domain})")
+    if dmarc.effective_policy and dmarc.effective_policy != dmarc.policy:
+        lines.append(f"applied as p={dmarc.effective_policy}" + (" (t=y: testing)" if dmarc.testing else ""))
+    lines.extend(f"note: {note}" for note in dmarc.notes)
+    return lines

@@ -40,6 +40,18 @@ def test_failing_domain_exits_two_and_prints_the_records_to_publish(dns_args):
     assert "odoo._domainkey.google-only.check.test. CNAME odoo._domainkey.odoo.com." in result.stdout
 
 
+def test_inherited_dmarc_policy_says_where_it_comes_from(dns_args):
+    result = run("check", "sub.good.check.test", *dns_args)
+    assert "policy of good.check.test, the organizational domain" in result.stdout
+
+
+def test_dmarc_testing_mode_shows_the_policy_applied_and_the_notes(dns_args):
+    result = run("check", "testing.dmarc-scenarios.test", *dns_args)
+    dmarc = result.stdout.split("  DMARC", 1)[1]
+    assert "applied as p=quarantine (t=y: testing)" in dmarc
+    assert "note: _dmarc.testing.dmarc-scenarios.test: t=y" in dmarc
+
+
 def test_warning_domain_exits_one(dns_args):
     assert run("check", "pasted.check.test", *dns_args).returncode == 1
 
