@@ -159,6 +159,31 @@ class TestDomainChecks(MailDomainHealthCase):
         with self.assertRaisesRegex(UserError, "label"):
             self.env["mail.domain.check"]._get_or_create(["a" * 64 + ".example"])
 
+    def test_every_kind_of_bad_domain_is_a_user_error_and_nothing_is_created(self):
+        Check = self.env["mail.domain.check"].sudo()
+        before = Check.search_count([])
+        bad = [
+            "   ",
+            "a" * 64 + ".example",
+            ".".join(["a" * 63] * 4) + ".example",
+            "192.0.2.1",
+            "[192.0.2.1]",
+            "a@b@c",
+            '"jo hn"@example.com',
+            "pаypal.com",  # a Cyrillic "а" among Latin letters
+            "exa mple.com",
+        ]
+        for text in bad:
+            with self.subTest(text=text), self.assertRaises(UserError):
+                Check._get_or_create([text])
+        self.assertEqual(Check.search_count([]), before)
+
+    def test_trailing_dot_and_capitals_name_the_same_domain(self):
+        Check = self.env["mail.domain.check"].sudo()
+        first = Check._get_or_create(["Good.Check.Test."])
+        self.assertEqual(first.name, "good.check.test")
+        self.assertEqual(Check._get_or_create(["good.check.test"]), first)
+
     def test_internal_user_cannot_check_domains(self):
         with self.assertRaises(AccessError):
             self.company_good.with_user(self.internal).action_check_mail_domain_health()
