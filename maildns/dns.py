@@ -6,7 +6,10 @@ chains, falls back to TCP when a UDP answer is truncated, and remembers every
 many domains (a provider's SPF include, say) goes on the wire once.
 """
 
+import re
+import secrets
 import socket
+import struct
 import threading
 import time
 from dataclasses import dataclass, field
@@ -16,6 +19,7 @@ import dns.exception
 import dns.flags
 import dns.message
 import dns.name
+import dns.opcode
 import dns.query
 import dns.rcode
 import dns.rdataclass
@@ -30,6 +34,7 @@ MAX_CNAME_HOPS = 8
 # Seconds a failed lookup (timeout, SERVFAIL...) stays cached: long enough for one domain's checks to share
 # it, short enough that a long run (a whole night's batches) asks again after a passing fault.
 FAILURE_TTL = 60.0
+_PLAIN_NAME = re.compile(r"(?:[A-Za-z0-9_-]{1,63}\.){0,126}[A-Za-z0-9_-]{1,63}\.?")
 
 
 class Outcome(StrEnum):
@@ -240,7 +245,7 @@ class Resolver:
             remaining = stop - time.monotonic()
             if remaining <= 0.001:
                 return last
-            query = dns.message.make_query(qname, rdtype, use_edns=0, payload=1232)
+            query = _Query(qname, dns.rdatatype.from_text(rdtype))
             with self._lock:
                 self.stats.messages_sent += 1
             timeout = min(self.timeout, remaining)
@@ -262,7 +267,9 @@ class Resolver:
                 if response.flags & dns.flags.TC:
                     with self._lock:
                         self.stats.tcp_fallbacks += 1
-                    response = dns.query.tcp(query, server, timeout=max(0.001, stop - time.monotonic()), port=port)
+                    response = dns.query.tcp(
+                        query.message(), server, timeout=max(0.001, stop - time.monotonic()), port=port
+                    )
             except dns.exception.Timeout:
                 last = Lookup(name, rdtype, Outcome.TIMEOUT, detail=f"{server}:{port} did not answer over TCP")
                 continue
@@ -328,6 +335,9 @@ class Resolver:
 
 def _cache_name(name: str) -> str:
     """The name as asked on the wire, so that "bücher.example" and its A-label share one entry."""
+    if _PLAIN_NAME.fullmatch(name):
+        # Letters, digits, hyphens and underscores in labels of 1 to 63: dnspython would only lower it.
+        return name.lower().rstrip(".")
     try:
         return dns.name.from_text(name).to_text(omit_final_dot=True).lower()
     except (dns.exception.DNSException, UnicodeError, ValueError):
@@ -352,9 +362,44 @@ def _rdata_text(rdata) -> str:
     return rdata.to_text()
 
 
-def _ask_udp(
-    query: dns.message.Message, server: str, port: int, timeout: float
-) -> tuple[dns.message.Message | None, int]:
+class _Query:
+    """One question, with EDNS (a 1232-byte payload, as DNS Flag Day 2020 advises) and recursion desired.
+
+    The wire form is written here rather than by dns.message: building a Message to render it once
+    costs more than the rest of a lookup's own work, and a query is always this one shape.
+    """
+
+    def __init__(self, qname: dns.name.Name, rdtype: int):
+        self.qname = qname
+        self.rdtype = rdtype
+        self.id = secrets.randbits(16)
+
+    def to_wire(self) -> bytes:
+        header = struct.pack("!HHHHHH", self.id, dns.flags.RD, 1, 0, 0, 1)
+        question = self.qname.to_wire() + struct.pack("!HH", self.rdtype, dns.rdataclass.IN)
+        opt = b"\x00" + struct.pack("!HHIH", dns.rdatatype.OPT, 1232, 0, 0)
+        return header + question + opt
+
+    def is_response(self, response: dns.message.Message) -> bool:
+        """Whether `response` answers this query: same id, a response, and this question (RFC 5452 4)."""
+        if response.id != self.id or not response.flags & dns.flags.QR or response.opcode() != dns.opcode.QUERY:
+            return False
+        if not response.question:
+            # Servers may leave the question out of an error reply (FORMERR, SERVFAIL, NOTIMP, REFUSED).
+            return response.rcode() in (dns.rcode.FORMERR, dns.rcode.SERVFAIL, dns.rcode.NOTIMP, dns.rcode.REFUSED)
+        if len(response.question) != 1:
+            return False
+        asked = response.question[0]
+        return asked.name == self.qname and asked.rdtype == self.rdtype and asked.rdclass == dns.rdataclass.IN
+
+    def message(self) -> dns.message.Message:
+        """The same query as a dnspython Message, for the rare TCP retry."""
+        query = dns.message.make_query(self.qname, self.rdtype, use_edns=0, payload=1232)
+        query.id = self.id
+        return query
+
+
+def _ask_udp(query: _Query, server: str, port: int, timeout: float) -> tuple[dns.message.Message | None, int]:
     """Send `query` over UDP and wait up to `timeout` for its reply; return it (None if none came)
     and how many other datagrams were dropped on the way.
 

@@ -12,6 +12,7 @@ import time
 import urllib.parse
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 import dns.reversename
 
@@ -280,6 +281,10 @@ def select_records(texts: Iterable[str]) -> tuple[str, ...]:
     return tuple(text for text in texts if is_spf_record(text))
 
 
+# A provider's record (_spf.google.com, _spf.odoo.com...) is included by thousands of domains in
+# one run; the parsed record is immutable, so each distinct text is parsed once. The bound keeps a
+# sweep's memory flat however many distinct records it meets.
+@lru_cache(maxsize=2048)
 def parse_record(text: str) -> SpfRecord:
     """Parse an SPF record; raises SpfSyntaxError with the position of the first error."""
     if not is_spf_record(text):
