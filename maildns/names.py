@@ -1,6 +1,7 @@
 """Validation and normalisation of the domains and addresses a user types."""
 
 import ipaddress
+import re
 import unicodedata
 from dataclasses import dataclass
 
@@ -17,6 +18,10 @@ _LABEL_CHARS = frozenset("abcdefghijklmnopqrstuvwxyz0123456789-_")
 # Scripts whose letters look alike ("a" and Cyrillic "а"): one label mixing them is a look-alike.
 # Other mixes are ordinary (Japanese mixes kanji, kana and Latin letters).
 _CONFUSABLE_SCRIPTS = frozenset({"LATIN", "CYRILLIC", "GREEK"})
+# An ASCII name in its usual shape, which the full validation would only lower-case: the nightly run
+# normalises the domain of every user and contact, so this case is worth its shortcut.
+_PLAIN_LABEL = r"[a-z0-9_](?:[a-z0-9_-]{0,61}[a-z0-9_])?"
+_PLAIN_NAME = re.compile(rf"{_PLAIN_LABEL}(?:\.{_PLAIN_LABEL})+", re.IGNORECASE | re.ASCII)
 
 
 @dataclass(frozen=True)
@@ -42,6 +47,13 @@ def to_ascii(name: str) -> str:
     text = name.strip()
     if text.endswith(".") and not text.endswith(".."):
         text = text[:-1]
+    if _PLAIN_NAME.fullmatch(text) and len(text) <= MAX_NAME and not text.rpartition(".")[2].isdigit():
+        return text.lower()
+    return _validate(name, text)
+
+
+def _validate(name: str, text: str) -> str:
+    """to_ascii() of any text: every rule checked, with the message of the first one broken."""
     if not text:
         raise InvalidTarget("empty domain")
     if any(ch.isspace() for ch in text):

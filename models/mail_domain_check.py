@@ -1,5 +1,6 @@
 import logging
 import socket
+from collections import deque
 from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 
@@ -24,6 +25,9 @@ PROVIDERS = [
 PARTS = ("spf", "dkim", "dmarc", "address")
 # Domains per cron batch: one batch is resolved, written and committed before the next starts.
 BATCH_SIZE = 50
+# Batches whose DNS questions are under way while one is written, and how many are asked at once.
+LOOKAHEAD = 3
+DNS_THREADS = 2
 # A nightly run resumed after an interruption skips what the interrupted run already checked.
 RECHECK_AFTER = timedelta(hours=20)
 DEFAULT_TIMEOUT = 15.0
@@ -137,7 +141,9 @@ class MailDomainCheck(models.Model):
         names = {self._normalize_domain(domain) for domain in domains if domain}
         existing = self.sudo().search([("name", "in", list(names))])
         missing = names - set(existing.mapped("name"))
-        created = self.sudo().create([{"name": name} for name in sorted(missing)]) if missing else self.browse()
+        # A check record is the domain's entry in a registry: its creation is not news for the chatter.
+        Check = self.sudo().with_context(mail_create_nolog=True, tracking_disable=True)
+        created = Check.create([{"name": name} for name in sorted(missing)]) if missing else self.browse()
         return (existing | created).with_env(self.env)
 
     # Checking
@@ -168,35 +174,42 @@ class MailDomainCheck(models.Model):
         """One Resolver per run: names shared by many domains (a provider's include or key) are asked once."""
         return Resolver(settings["nameservers"] or None, timeout=min(settings["timeout"], 5.0))
 
-    def _store_reports(self, reports: list, settings: dict):
-        companies = self._companies_by_domain()
+    def _store_reports(self, reports: list, settings: dict, companies: dict | None = None):
+        """Write the reports of self, in order; `companies` is _companies_by_domain(), computed once a run."""
+        if companies is None:
+            companies = self._companies_by_domain()
         renewed = self.browse()
         problems = []
+        relinked: dict[tuple[int, ...], MailDomainCheck] = {}
         for check, report in zip(self, reports, strict=True):
-            if check._store_report(report, settings["provider"], companies.get(check.name, self.env["res.company"])):
+            if check._store_report(report, settings["provider"]):
                 renewed |= check
                 problems += [dict(values, check_id=check.id) for values in _problem_values(report)]
-        # The findings of a whole batch are replaced at once: two statements a batch, not two a domain.
+            company_ids = companies.get(check.name, ())
+            if set(company_ids) != set(check.company_ids.ids):
+                relinked[company_ids] = relinked.get(company_ids, self.browse()) | check
+        # A batch's links to companies are written per set of companies, and its findings replaced at
+        # once: a few statements a batch, not a few a domain.
+        for company_ids, checks in relinked.items():
+            checks.write({"company_ids": [fields.Command.set(company_ids)]})
         Problem = self.env["mail.domain.check.problem"].sudo()
         Problem.search([("check_id", "in", renewed.ids)]).unlink()
         Problem.create(problems)
 
-    def _companies_by_domain(self) -> dict:
-        """For each domain of self, the companies whose alias domain, default From or internal users use it."""
-        names = set(self.mapped("name"))
+    @api.model
+    def _companies_by_domain(self) -> dict[str, tuple[int, ...]]:
+        """For each domain, the ids of the companies whose alias domain, default From or internal users use it."""
         company_ids: dict[str, set[int]] = {}
         # Every company counts, and a database has few of them.
         for company in self.env["res.company"].sudo().search([]):  # pylint: disable=no-search-all
             for name in {company.alias_domain_id.name, ascii_or_none(_domain_of(company.default_from_email))}:
-                if name in names:
+                if name:
                     company_ids.setdefault(name, set()).add(company.id)
         for name, (_, companies) in self.env["res.users"]._mail_domain_health_users_by_domain().items():
-            if name in names:
-                company_ids.setdefault(name, set()).update(companies)
-        Company = self.env["res.company"].sudo()
-        return {name: Company.browse(sorted(ids)) for name, ids in company_ids.items()}
+            company_ids.setdefault(name, set()).update(companies)
+        return {name: tuple(sorted(ids)) for name, ids in company_ids.items()}
 
-    def _store_report(self, report, provider: str, companies) -> bool:
+    def _store_report(self, report, provider: str) -> bool:
         """Write one report; False when it only says the DNS did not answer (the last result is kept)."""
         self.ensure_one()
         now = fields.Datetime.now()
@@ -233,8 +246,6 @@ class MailDomainCheck(models.Model):
                 f"{record.name}. {record.type} {_presentation(record)}" for record in report.records_to_publish()
             ),
         }
-        if set(companies.ids) != set(self.company_ids.ids):
-            values["company_ids"] = [fields.Command.set(companies.ids)]
         # The chatter follows changes of status; a domain's first result is its starting point, not a change.
         record = self if self.status else self.with_context(tracking_disable=True)
         record.write(values)
@@ -253,21 +264,29 @@ class MailDomainCheck(models.Model):
         ]
         remaining = len(checks)
         resolver = self._new_resolver(settings)
+        # Who uses which domain is read once a run, not once a batch: it costs a pass over all users.
+        companies = self._companies_by_domain()
         cron = self.env["ir.cron"]
         # Commit before waiting on any DNS answer: the job holds no transaction while the network is slow.
         # Even when the scheduler's time is up, one batch is done: each call of the job moves the run on.
         cron._commit_progress(remaining=remaining)
-        # One thread asks the DNS about the next batch while this one is written, so the run takes about as
-        # long as its DNS questions, not their sum with the writes. The thread never touches the ORM.
-        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="mail_domain_health") as dns:
-            pending = dns.submit(_resolve, batches[0][1], settings, resolver) if batches else None
-            for index, (batch, _) in enumerate(batches):
-                answered = pending
-                # Queued behind this batch's questions (one thread): asked as soon as they are answered.
-                if index + 1 < len(batches):
-                    pending = dns.submit(_resolve, batches[index + 1][1], settings, resolver)
+        # Threads ask the DNS about the next batches while one is written, so the run takes about as long as
+        # its DNS questions, not their sum with the writes. They never touch the ORM.
+        upcoming = iter(batches)
+        ahead: deque = deque()
+        dns = ThreadPoolExecutor(max_workers=DNS_THREADS, thread_name_prefix="mail_domain_health")
+
+        def ask_ahead():
+            while len(ahead) < LOOKAHEAD and (following := next(upcoming, None)):
+                ahead.append((following[0], dns.submit(_resolve, following[1], settings, resolver)))
+
+        try:
+            ask_ahead()
+            while ahead:
+                batch, answered = ahead.popleft()
+                ask_ahead()
                 try:
-                    batch._store_reports(answered.result(), settings)
+                    batch._store_reports(answered.result(), settings, companies)
                 except Exception:
                     # One broken batch must not stop the night's run; it is retried on the next run.
                     _logger.exception("mail_domain_health: checking %s domains failed", len(batch))
@@ -275,6 +294,9 @@ class MailDomainCheck(models.Model):
                 remaining -= len(batch)
                 if not cron._commit_progress(len(batch), remaining=remaining):
                     break
+        finally:
+            # The scheduler's time is up (or the job failed): batches not yet asked are left to the next call.
+            dns.shutdown(wait=True, cancel_futures=True)
 
     @api.model
     def _domains_to_check(self, check_partners: bool) -> list[str]:

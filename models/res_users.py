@@ -172,7 +172,7 @@ class ResUsers(models.Model):
     def _mail_domain_health_users_by_domain(self) -> dict[str, tuple[int, set[int]]]:
         """For each email domain (A-labels) of the active internal users: how many they are, and their companies.
 
-        One grouped query, whatever the number of users: the nightly run calls it once per batch.
+        One grouped query, whatever the number of users: the nightly run calls it once, not once a batch.
         """
         self.flush_model(["active", "share", "partner_id", "company_ids"])
         self.env["res.partner"].flush_model(["email"])

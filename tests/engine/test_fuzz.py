@@ -1,13 +1,13 @@
 """Whatever the input, every parser gives a result or its documented error, never another exception."""
 
 from conftest import FUZZ_EXAMPLES
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from maildns.dkim import InvalidKey, parse_key_record
 from maildns.dmarc import parse_dmarc
 from maildns.errors import MailDNSError
-from maildns.names import parse_target
+from maildns.names import _validate, parse_target, to_ascii
 from maildns.spf import SpfSyntaxError, parse_record, select_records
 from maildns.tags import parse_tags
 
@@ -117,3 +117,34 @@ def test_target_parser(text):
         return
     assert target.domain == target.domain.lower()
     assert len(target.domain) <= 253
+
+
+ascii_names = st.one_of(
+    st.text(alphabet="aZ09-_.", max_size=80),
+    st.lists(st.text(alphabet="abcXYZ019-_", min_size=0, max_size=64), min_size=1, max_size=6).map(".".join),
+    st.from_regex(r"\A[a-zA-Z0-9_-]{1,70}(\.[a-zA-Z0-9_-]{1,70}){1,4}\.?\Z"),
+)
+
+
+@FUZZ
+@given(ascii_names)
+@example("a" * 63 + ".com")
+@example("a" * 64 + ".com")
+@example(".".join(["a" * 63] * 3 + ["b" * 61]))  # 253 characters: the longest name
+@example(".".join(["a" * 63] * 3 + ["b" * 62]))  # 254: one too many
+@example("192.0.2.1")
+@example("Example.COM.")
+def test_domain_shortcut_agrees_with_the_full_validation(text):
+    FUZZ_EXAMPLES["domain_shortcut"] += 1
+    try:
+        expected = _validate(text, text.strip().removesuffix(".") if not text.endswith("..") else text.strip())
+    except MailDNSError as error:
+        expected = error
+    try:
+        got = to_ascii(text)
+    except MailDNSError as error:
+        got = error
+    if isinstance(expected, MailDNSError):
+        assert isinstance(got, MailDNSError), (text, got)
+    else:
+        assert got == expected
