@@ -75,6 +75,11 @@ def main() -> int:
         f"or unique questions x latency / {args.workers} workers)"
     )
     print(f"maildns / lower bound: {ours['wall'] / lower_bound:.2f}")
+    print(
+        f"maildns memory: RSS grew {ours['peak_mib']:.1f} MiB for {ours['domains']} domains "
+        f"({ours['peak_mib'] * 1024 / ours['domains']:.1f} KiB a domain), holding {ours['cached']} cached lookups "
+        f"and the {ours['domains']} reports returned"
+    )
     if peer:
         print(f"throughput ratio maildns / checkdmarc: {ours['rate'] / peer['rate']:.1f}x")
     statuses = {}
@@ -92,7 +97,11 @@ def _run_maildns(domains: list[str], forwarder: ForwarderProcess, workers: int) 
     reports = check_domains(domains, resolver=resolver, workers=workers, timeout=30)
     wall = time.perf_counter() - started
     peak = _peak_rss() - before
-    return _row(domains, forwarder, wall, peak) | {"reports": reports, "resolver_sent": resolver.stats.messages_sent}
+    return _row(domains, forwarder, wall, peak) | {
+        "reports": reports,
+        "resolver_sent": resolver.stats.messages_sent,
+        "cached": resolver.stats.lookups,
+    }
 
 
 def _run_checkdmarc(domains: list[str], forwarder: ForwarderProcess, sample: int) -> dict:

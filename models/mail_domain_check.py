@@ -269,22 +269,23 @@ class MailDomainCheck(models.Model):
         cron = self.env["ir.cron"]
         # Commit before waiting on any DNS answer: the job holds no transaction while the network is slow.
         # Even when the scheduler's time is up, one batch is done: each call of the job moves the run on.
-        cron._commit_progress(remaining=remaining)
+        time_left = cron._commit_progress(remaining=remaining)
         # Threads ask the DNS about the next batches while one is written, so the run takes about as long as
         # its DNS questions, not their sum with the writes. They never touch the ORM.
         upcoming = iter(batches)
         ahead: deque = deque()
         dns = ThreadPoolExecutor(max_workers=DNS_THREADS, thread_name_prefix="mail_domain_health")
 
-        def ask_ahead():
-            while len(ahead) < LOOKAHEAD and (following := next(upcoming, None)):
+        def ask_ahead(limit: int):
+            while len(ahead) < limit and (following := next(upcoming, None)):
                 ahead.append((following[0], dns.submit(_resolve, following[1], settings, resolver)))
 
         try:
-            ask_ahead()
+            ask_ahead(LOOKAHEAD if time_left else 1)
             while ahead:
                 batch, answered = ahead.popleft()
-                ask_ahead()
+                if answered.cancelled():
+                    continue
                 try:
                     batch._store_reports(answered.result(), settings, companies)
                 except Exception:
@@ -292,10 +293,14 @@ class MailDomainCheck(models.Model):
                     _logger.exception("mail_domain_health: checking %s domains failed", len(batch))
                     self.env.cr.rollback()
                 remaining -= len(batch)
-                if not cron._commit_progress(len(batch), remaining=remaining):
-                    break
+                if cron._commit_progress(len(batch), remaining=remaining):
+                    ask_ahead(LOOKAHEAD)
+                else:
+                    # The scheduler's time is up: batches not yet asked are left to its next call, and those
+                    # already asked are written, so that no answer is thrown away.
+                    for _, pending in ahead:
+                        pending.cancel()
         finally:
-            # The scheduler's time is up (or the job failed): batches not yet asked are left to the next call.
             dns.shutdown(wait=True, cancel_futures=True)
 
     @api.model
