@@ -1,3 +1,4 @@
 from . import test_i18n
 from . import test_mail_domain_check
 from . import test_views
+from . import test_rpc_access
