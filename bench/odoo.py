@@ -20,12 +20,12 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT), str(ROOT / "tests" / "engine"), str(ROOT / "tests" / "odoo_process"), str(ROOT / "bench")]
 
-from dnsserver import AuthoritativeServer, load_zone_dir
-from generate import ORIGIN, generate
+from dnsserver import AuthoritativeServer
+from generate import generate
 from latency import ForwarderProcess
 from odooshell import DSN, ODOO_BIN, OdooShell
 from pgactivity import TransactionSampler
-from run import _machine
+from run import _machine, bench_zones
 
 from maildns import Resolver
 from maildns.check import check_domains
@@ -45,10 +45,7 @@ def main() -> int:
         print("Odoo benchmark SKIPPED: run it through scripts/bench-odoo, which sets up the database")
         return 0
     generated = generate(args.domains)
-    zones = {
-        path: text for path, text in load_zone_dir().items() if path in ("odoo.com.", "google.com.", "outlook.com.")
-    }
-    zones[f"{ORIGIN}."] = generated.zone
+    zones = bench_zones(generated.zone)
     print(_machine())
     print(f"domains: {args.domains}, added latency: {args.latency_ms:g} ms per answer")
     odoo = OdooShell()

@@ -40,10 +40,7 @@ def main() -> int:
     latency = args.latency_ms / 1000
 
     generated = generate(args.domains)
-    zones = {
-        path: text for path, text in load_zone_dir().items() if path in ("odoo.com.", "google.com.", "outlook.com.")
-    }
-    zones[f"{ORIGIN}."] = generated.zone
+    zones = bench_zones(generated.zone)
     print(_machine())
     print(f"domains: {args.domains}, added latency: {args.latency_ms:g} ms per answer, workers: {args.workers}")
     with AuthoritativeServer(zones) as server:
@@ -87,6 +84,15 @@ def main() -> int:
         statuses[str(report.status)] = statuses.get(str(report.status), 0) + 1
     print(f"maildns statuses: {dict(sorted(statuses.items()))}")
     return 0
+
+
+def bench_zones(generated_zone: str) -> dict[str, str]:
+    """The zones a benchmark serves: the generated domains and the providers' zones they include."""
+    zones = {
+        path: text for path, text in load_zone_dir().items() if path in ("odoo.com.", "google.com.", "outlook.com.")
+    }
+    zones[f"{ORIGIN}."] = generated_zone
+    return zones
 
 
 def _run_maildns(domains: list[str], forwarder: ForwarderProcess, workers: int) -> dict:

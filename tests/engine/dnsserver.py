@@ -155,6 +155,17 @@ class AuthoritativeServer:
         self.stop()
 
 
+def zone_head(origin: str) -> list[str]:
+    """The first lines of a generated zone file: origin, TTL, SOA and the name server on loopback."""
+    return [
+        f"$ORIGIN {origin}.",
+        "$TTL 300",
+        f"@ SOA ns.{origin}. hostmaster.{origin}. 1 3600 600 86400 300",
+        f"@ NS ns.{origin}.",
+        "ns A 127.0.0.1",
+    ]
+
+
 def load_zone_dir(directory: Path = ZONES_DIR) -> dict[str, str]:
     """Every `<origin>.zone` file of a directory, keyed by origin."""
     return {

@@ -13,7 +13,7 @@ import time
 
 import pytest
 from dnsproxy import FaultProxy
-from dnsserver import AuthoritativeServer, load_zone_dir
+from dnsserver import AuthoritativeServer, load_zone_dir, zone_head
 from pgactivity import TransactionSampler
 
 ZONE = "proc.test"
@@ -31,13 +31,7 @@ env.cr.commit()
 
 
 def _zone() -> str:
-    lines = [
-        f"$ORIGIN {ZONE}.",
-        "$TTL 300",
-        f"@ SOA ns.{ZONE}. hostmaster.{ZONE}. 1 3600 600 86400 300",
-        f"@ NS ns.{ZONE}.",
-        "ns A 127.0.0.1",
-    ]
+    lines = zone_head(ZONE)
     for domain in DOMAINS:
         label = domain.removesuffix(f".{ZONE}")
         lines.append(f'{label} TXT "v=spf1 include:_spf.odoo.com ~all"')
