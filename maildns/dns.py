@@ -16,16 +16,12 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 
 import dns.exception
-import dns.flags
-import dns.message
 import dns.name
-import dns.opcode
-import dns.query
 import dns.rcode
-import dns.rdataclass
 import dns.rdatatype
 import dns.resolver
 
+from . import wire
 from .errors import InvalidNameserver
 
 DEFAULT_TIMEOUT = 2.0
@@ -223,18 +219,18 @@ class Resolver:
 
     def _resolve(self, name: str, rdtype: str, deadline: float | None, hops: int) -> Lookup:
         try:
-            qname = dns.name.from_text(name)
-        except (dns.exception.DNSException, UnicodeError, ValueError) as error:
-            return Lookup(name, rdtype, Outcome.ERROR, detail=f"not a valid DNS name: {error}")
-        message = self._exchange(qname, rdtype, deadline)
-        if isinstance(message, Lookup):
-            return message
-        return self._read_answer(name, qname, rdtype, message, deadline, hops)
+            qname = wire.name_to_wire(name)
+            wanted = dns.rdatatype.from_text(rdtype)
+        except (dns.exception.DNSException, ValueError) as error:
+            return Lookup(name, rdtype, Outcome.ERROR, detail=f"not a valid DNS question: {error}")
+        reply = self._exchange(_Query(name, qname, wanted), rdtype, deadline)
+        if isinstance(reply, Lookup):
+            return reply
+        return self._read_answer(name, rdtype, wanted, reply, deadline, hops)
 
-    def _exchange(self, qname: dns.name.Name, rdtype: str, deadline: float | None) -> dns.message.Message | Lookup:
-        name = qname.to_text(omit_final_dot=True).lower()
-        started = time.monotonic()
-        stop = started + self.lifetime
+    def _exchange(self, query: "_Query", rdtype: str, deadline: float | None) -> wire.Reply | Lookup:
+        name = query.name
+        stop = time.monotonic() + self.lifetime
         if deadline is not None:
             stop = min(stop, deadline)
         last = Lookup(name, rdtype, Outcome.TIMEOUT, detail="no nameserver answered in time")
@@ -245,16 +241,15 @@ class Resolver:
             remaining = stop - time.monotonic()
             if remaining <= 0.001:
                 return last
-            query = _Query(qname, dns.rdatatype.from_text(rdtype))
+            query.renew()
             with self._lock:
                 self.stats.messages_sent += 1
-            timeout = min(self.timeout, remaining)
             try:
-                response, ignored = _ask_udp(query, server, port, timeout)
+                reply, ignored = _ask_udp(query, server, port, min(self.timeout, remaining))
                 if ignored:
                     with self._lock:
                         self.stats.ignored_replies += ignored
-                if response is None:
+                if reply is None:
                     detail = f"{server}:{port} did not answer"
                     if ignored:
                         # Only unreadable or mismatched replies came: say so, it is not a plain silence.
@@ -264,26 +259,24 @@ class Resolver:
                     else:
                         last = Lookup(name, rdtype, Outcome.TIMEOUT, detail=detail)
                     continue
-                if response.flags & dns.flags.TC:
+                if reply.truncated:
                     with self._lock:
                         self.stats.tcp_fallbacks += 1
-                    response = dns.query.tcp(
-                        query.message(), server, timeout=max(0.001, stop - time.monotonic()), port=port
-                    )
-            except dns.exception.Timeout:
+                    reply = _ask_tcp(query, server, port, max(0.001, stop - time.monotonic()))
+            except TimeoutError:
                 last = Lookup(name, rdtype, Outcome.TIMEOUT, detail=f"{server}:{port} did not answer over TCP")
                 continue
-            except (dns.exception.DNSException, OSError, ValueError, EOFError) as error:
+            except (OSError, ValueError) as error:
                 last = Lookup(name, rdtype, Outcome.ERROR, detail=f"{server}:{port}: {type(error).__name__}: {error}")
                 if attempt >= 2 * len(self.nameservers):
                     return last
                 continue
-            rcode = response.rcode()
-            if rcode in (dns.rcode.NOERROR, dns.rcode.NXDOMAIN):
-                return response
-            outcome = Outcome.REFUSED if rcode == dns.rcode.REFUSED else Outcome.SERVFAIL
-            if rcode not in (dns.rcode.REFUSED, dns.rcode.SERVFAIL):
-                outcome = Outcome.ERROR
+            rcode = reply.rcode
+            if rcode in (wire.RCODE_NOERROR, wire.RCODE_NXDOMAIN):
+                return reply
+            outcome = {wire.RCODE_REFUSED: Outcome.REFUSED, wire.RCODE_SERVFAIL: Outcome.SERVFAIL}.get(
+                rcode, Outcome.ERROR
+            )
             last = Lookup(name, rdtype, outcome, detail=f"{server}:{port} answered {dns.rcode.to_text(rcode)}")
             # A fault at one server is worth one more try at each of the others, no more.
             if attempt >= len(self.nameservers):
@@ -292,30 +285,28 @@ class Resolver:
     def _read_answer(
         self,
         name: str,
-        qname: dns.name.Name,
         rdtype: str,
-        message: dns.message.Message,
+        wanted: int,
+        reply: wire.Reply,
         deadline: float | None,
         hops: int,
     ) -> Lookup:
-        wanted = dns.rdatatype.from_text(rdtype)
-        current = qname
+        current = name
         chain: list[str] = []
-        seen = {qname}
+        seen = {name}
         while True:
-            rrset = _find(message, current, wanted)
-            if rrset is not None:
-                records = tuple(_rdata_text(rdata) for rdata in rrset)
+            records = _records(reply, current, wanted)
+            if records:
                 return Lookup(name, rdtype, Outcome.ANSWER, records=records, cnames=tuple(chain))
-            alias = _find(message, current, dns.rdatatype.CNAME) if wanted != dns.rdatatype.CNAME else None
-            if alias is None:
+            alias = _records(reply, current, wire.TYPE_CNAME) if wanted != wire.TYPE_CNAME else ()
+            if not alias:
                 break
-            current = alias[0].target
-            chain.append(current.to_text(omit_final_dot=True).lower())
+            current = alias[0]
+            chain.append(current)
             if current in seen or len(chain) > MAX_CNAME_HOPS:
                 return Lookup(name, rdtype, Outcome.ERROR, cnames=tuple(chain), detail="CNAME loop")
             seen.add(current)
-        if message.rcode() == dns.rcode.NXDOMAIN:
+        if reply.rcode == wire.RCODE_NXDOMAIN:
             return Lookup(name, rdtype, Outcome.NXDOMAIN, cnames=tuple(chain))
         if chain:
             # An authoritative server does not follow an alias out of its zone: ask for the target.
@@ -344,62 +335,40 @@ def _cache_name(name: str) -> str:
         return name.lower().rstrip(".")
 
 
-def _find(message: dns.message.Message, name: dns.name.Name, rdtype: int):
-    for rrset in message.answer:
-        if rrset.name == name and rrset.rdtype == rdtype and rrset.rdclass == dns.rdataclass.IN:
-            return rrset
-    return None
-
-
-def _rdata_text(rdata) -> str:
-    rdtype = rdata.rdtype
-    if rdtype in (dns.rdatatype.TXT, dns.rdatatype.SPF):
-        return b"".join(rdata.strings).decode("utf-8", errors="replace")
-    if rdtype == dns.rdatatype.MX:
-        return rdata.exchange.to_text(omit_final_dot=True).lower()
-    if rdtype in (dns.rdatatype.CNAME, dns.rdatatype.PTR, dns.rdatatype.NS):
-        return rdata.target.to_text(omit_final_dot=True).lower()
-    return rdata.to_text()
+def _records(reply: wire.Reply, owner: str, rdtype: int) -> tuple[str, ...]:
+    """The texts of the answer's records of `rdtype` at `owner` (an RRset), in the order they came."""
+    return tuple(
+        record.text
+        for record in reply.answer
+        if record.owner == owner and record.rdtype == rdtype and record.rdclass == wire.CLASS_IN
+    )
 
 
 class _Query:
-    """One question, with EDNS (a 1232-byte payload, as DNS Flag Day 2020 advises) and recursion desired.
+    """One question, sent with a fresh random id (RFC 5452) at each attempt."""
 
-    The wire form is written here rather than by dns.message: building a Message to render it once
-    costs more than the rest of a lookup's own work, and a query is always this one shape.
-    """
-
-    def __init__(self, qname: dns.name.Name, rdtype: int):
+    def __init__(self, name: str, qname: bytes, rdtype: int):
+        self.name = name
         self.qname = qname
         self.rdtype = rdtype
+        self.id = 0
+        self.wire = b""
+
+    def renew(self) -> None:
         self.id = secrets.randbits(16)
+        self.wire = wire.make_query(self.id, self.qname, self.rdtype)
 
-    def to_wire(self) -> bytes:
-        header = struct.pack("!HHHHHH", self.id, dns.flags.RD, 1, 0, 0, 1)
-        question = self.qname.to_wire() + struct.pack("!HH", self.rdtype, dns.rdataclass.IN)
-        opt = b"\x00" + struct.pack("!HHIH", dns.rdatatype.OPT, 1232, 0, 0)
-        return header + question + opt
-
-    def is_response(self, response: dns.message.Message) -> bool:
-        """Whether `response` answers this query: same id, a response, and this question (RFC 5452 4)."""
-        if response.id != self.id or not response.flags & dns.flags.QR or response.opcode() != dns.opcode.QUERY:
+    def is_response(self, reply: wire.Reply) -> bool:
+        """Whether `reply` answers this query: same id, a response, and this question (RFC 5452 4)."""
+        if reply.id != self.id or not reply.flags & wire.FLAG_QR or reply.opcode != wire.OPCODE_QUERY:
             return False
-        if not response.question:
+        if not reply.questions:
             # Servers may leave the question out of an error reply (FORMERR, SERVFAIL, NOTIMP, REFUSED).
-            return response.rcode() in (dns.rcode.FORMERR, dns.rcode.SERVFAIL, dns.rcode.NOTIMP, dns.rcode.REFUSED)
-        if len(response.question) != 1:
-            return False
-        asked = response.question[0]
-        return asked.name == self.qname and asked.rdtype == self.rdtype and asked.rdclass == dns.rdataclass.IN
-
-    def message(self) -> dns.message.Message:
-        """The same query as a dnspython Message, for the rare TCP retry."""
-        query = dns.message.make_query(self.qname, self.rdtype, use_edns=0, payload=1232)
-        query.id = self.id
-        return query
+            return reply.rcode in (wire.RCODE_FORMERR, wire.RCODE_SERVFAIL, wire.RCODE_NOTIMP, wire.RCODE_REFUSED)
+        return reply.questions == ((self.name, self.rdtype, wire.CLASS_IN),)
 
 
-def _ask_udp(query: _Query, server: str, port: int, timeout: float) -> tuple[dns.message.Message | None, int]:
+def _ask_udp(query: _Query, server: str, port: int, timeout: float) -> tuple[wire.Reply | None, int]:
     """Send `query` over UDP and wait up to `timeout` for its reply; return it (None if none came)
     and how many other datagrams were dropped on the way.
 
@@ -413,28 +382,55 @@ def _ask_udp(query: _Query, server: str, port: int, timeout: float) -> tuple[dns
     ignored = 0
     with socket.socket(family, socket.SOCK_DGRAM) as sock:
         sock.connect((server, port))
-        sock.send(query.to_wire())
+        sock.send(query.wire)
         while True:
             remaining = expiration - time.monotonic()
             if remaining <= 0:
                 return None, ignored
             sock.settimeout(remaining)
             try:
-                wire = sock.recv(65535)
+                datagram = sock.recv(65535)
             except TimeoutError:
                 return None, ignored
             try:
-                response = dns.message.from_wire(wire, ignore_trailing=True, raise_on_truncation=True)
-            except dns.message.Truncated as error:
-                # TC set (the reply may be cut mid-record): if it is ours, the caller asks again over TCP.
-                response = error.message()
-            except (dns.exception.DNSException, ValueError, UnicodeError, EOFError):
+                reply = wire.parse_reply(datagram)
+            except wire.WireError:
                 ignored += 1
                 continue
-            if not query.is_response(response):
+            if not query.is_response(reply):
                 ignored += 1
                 continue
-            return response, ignored
+            return reply, ignored
+
+
+def _ask_tcp(query: _Query, server: str, port: int, timeout: float) -> wire.Reply:
+    """Ask `query` again over TCP (its UDP reply was truncated); raise TimeoutError, OSError or
+    ValueError (a garbled reply, or one to another query) when no answer can be read."""
+    family = socket.AF_INET6 if ":" in server else socket.AF_INET
+    expiration = time.monotonic() + timeout
+    with socket.socket(family, socket.SOCK_STREAM) as sock:
+        sock.settimeout(timeout)
+        sock.connect((server, port))
+        sock.sendall(struct.pack("!H", len(query.wire)) + query.wire)
+        (length,) = struct.unpack("!H", _receive(sock, 2, expiration))
+        reply = wire.parse_reply(_receive(sock, length, expiration))
+    if not query.is_response(reply):
+        raise ValueError("the TCP reply answers another query")
+    return reply
+
+
+def _receive(sock: socket.socket, count: int, expiration: float) -> bytes:
+    data = b""
+    while len(data) < count:
+        remaining = expiration - time.monotonic()
+        if remaining <= 0:
+            raise TimeoutError("the TCP reply did not come in time")
+        sock.settimeout(remaining)
+        chunk = sock.recv(count - len(data))
+        if not chunk:
+            raise ValueError("the server closed the connection mid-reply")
+        data += chunk
+    return data
 
 
 def _system_nameservers() -> list[tuple[str, int]]:
