@@ -1,3 +1,4 @@
+import json
 import logging
 import socket
 from collections import deque
@@ -178,18 +179,24 @@ class MailDomainCheck(models.Model):
         """Write the reports of self, in order; `companies` is _companies_by_domain(), computed once a run."""
         if companies is None:
             companies = self._companies_by_domain()
-        renewed = self.browse()
+        now = fields.Datetime.now()
+        renewed = unchanged = self.browse()
         problems = []
         relinked: dict[tuple[int, ...], MailDomainCheck] = {}
         for check, report in zip(self, reports, strict=True):
-            if check._store_report(report, settings["provider"]):
+            stored = check._store_report(report, settings["provider"], now)
+            if stored == "renewed":
                 renewed |= check
                 problems += [dict(values, check_id=check.id) for values in _problem_values(report)]
+            elif stored == "unchanged":
+                unchanged |= check
             company_ids = companies.get(check.name, ())
             if set(company_ids) != set(check.company_ids.ids):
                 relinked[company_ids] = relinked.get(company_ids, self.browse()) | check
-        # A batch's links to companies are written per set of companies, and its findings replaced at
-        # once: a few statements a batch, not a few a domain.
+        # Most nights most domains answer as the night before: their dates move in one statement a batch,
+        # their findings stay. A batch's links to companies are written per set of companies, and its new
+        # findings replaced at once: a few statements a batch, not a few a domain.
+        unchanged.write({"checked_at": now, "last_success_at": now, "is_stale": False, "last_error": False})
         for company_ids, checks in relinked.items():
             checks.write({"company_ids": [fields.Command.set(company_ids)]})
         Problem = self.env["mail.domain.check.problem"].sudo()
@@ -209,10 +216,11 @@ class MailDomainCheck(models.Model):
             company_ids.setdefault(name, set()).update(companies)
         return {name: tuple(sorted(ids)) for name, ids in company_ids.items()}
 
-    def _store_report(self, report, provider: str) -> bool:
-        """Write one report; False when it only says the DNS did not answer (the last result is kept)."""
+    def _store_report(self, report, provider: str, now=None) -> str:
+        """Write one report and say how: "renewed" (the result is new), "unchanged" (the same as the last
+        answer: the caller moves the dates) or "kept" (the DNS did not answer: the last result is kept)."""
         self.ensure_one()
-        now = fields.Datetime.now()
+        now = now or fields.Datetime.now()
         problems = report.all_problems()
         only_faults = report.status == "error" and all(
             problem.code.startswith("dns.") for problem in problems if problem.status == "error"
@@ -221,8 +229,10 @@ class MailDomainCheck(models.Model):
             # An unanswered lookup says nothing about the domain: keep the last good result, marked stale.
             messages = sorted({problem.message for problem in problems if problem.code.startswith("dns.")})
             self.write({"checked_at": now, "is_stale": True, "last_error": "; ".join(messages)[:500]})
-            return False
+            return "kept"
         data = report.to_dict()
+        if self.last_success_at and not only_faults and self.provider == provider and _same_result(self.report, data):
+            return "unchanged"
         values = {
             "provider": provider,
             "status": str(report.status),
@@ -249,7 +259,7 @@ class MailDomainCheck(models.Model):
         # The chatter follows changes of status; a domain's first result is its starting point, not a change.
         record = self if self.status else self.with_context(tracking_disable=True)
         record.write(values)
-        return True
+        return "renewed"
 
     @api.model
     def _cron_check_domains(self):
@@ -343,6 +353,14 @@ def _resolve(names: list[str], settings: dict, resolver: Resolver) -> list:
         resolver=resolver,
         timeout=settings["timeout"],
     )
+
+
+def _same_result(stored: dict | None, data: dict) -> bool:
+    """Whether a new report says what the stored one said (the time it took aside)."""
+    if not stored:
+        return False
+    # Through JSON, as the stored report went: tuples become lists, keys strings.
+    return {**stored, "elapsed": None} == {**json.loads(json.dumps(data)), "elapsed": None}
 
 
 def _split(text: str | bool) -> list[str]:

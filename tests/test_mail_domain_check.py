@@ -135,6 +135,33 @@ class TestDomainChecks(MailDomainHealthCase):
         self.assertEqual(good.last_success_at, first_success)
         self.assertEqual(good.spf_record, "v=spf1 include:_spf.odoo.com ~all", "the last records seen stay")
 
+    def test_a_domain_answering_as_before_keeps_its_findings_and_moves_its_dates(self):
+        self.company_broken.action_check_mail_domain_health()
+        broken = self.check("google-only.check.test")
+        findings = broken.problem_ids
+        codes = findings.mapped("code")
+        self.assertIn("spf.sender_not_authorized", codes)
+        for name in ("google-only.check.test", "_dmarc.google-only.check.test"):
+            self.proxy.add_rule(name, Fault.DROP)
+        self.company_broken.action_check_mail_domain_health()
+        broken.invalidate_recordset()
+        self.assertTrue(broken.is_stale)
+        # The DNS answers again, and says what it said before: the same findings, no longer stale.
+        self.proxy.clear_rules()
+        self.company_broken.action_check_mail_domain_health()
+        broken.invalidate_recordset()
+        self.assertFalse(broken.is_stale)
+        self.assertFalse(broken.last_error)
+        self.assertEqual(broken.problem_ids, findings, "unchanged findings are not written again")
+        # A stored report that differs from the new answer is replaced, findings included.
+        broken.report = {**broken.report, "spf": {**broken.report["spf"], "record": "v=spf1 -all"}}
+        self.company_broken.action_check_mail_domain_health()
+        broken.invalidate_recordset()
+        self.assertEqual(broken.report["spf"]["record"], broken.spf_record)
+        self.assertNotEqual(broken.report["spf"]["record"], "v=spf1 -all")
+        self.assertEqual(broken.problem_ids.mapped("code"), codes)
+        self.assertFalse(findings.exists(), "changed findings are written anew")
+
     def test_cron_run_with_a_silent_domain_still_writes_the_others(self):
         self.proxy.add_rule("google-only.check.test", Fault.DROP)
         self.run_cron()
