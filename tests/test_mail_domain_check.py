@@ -5,6 +5,7 @@ from odoo.exceptions import AccessError, UserError
 from odoo.tests import Form, TransactionCase, new_test_user, tagged
 
 from odoo.addons.base.tests.common import MockSmtplibCase
+from odoo.addons.mail_domain_health.models import mail_domain_check
 
 # The engine's test helpers import each other as top-level modules (they are plain pytest files).
 sys.path.insert(0, str(Path(__file__).resolve().parent / "engine"))
@@ -181,6 +182,28 @@ class TestDomainChecks(MailDomainHealthCase):
         good.invalidate_recordset()
         self.assertEqual(good.checked_at, checked_at)
         self.assertFalse(good.is_stale)
+
+    def test_when_the_time_is_up_one_batch_is_asked_and_written(self):
+        new_test_user(self.env, login="mdh_third", groups="base.group_user", email="lee@third.check.test")
+        Check = self.env["mail.domain.check"].sudo()
+        names = Check._domains_to_check(False)
+        self.assertEqual(len(names), 3)
+        reported = []
+
+        def time_up(cron, processed=0, *, remaining=None, deactivate=False):
+            # The scheduler's time for the job is over from the start (as in a late call of a long run).
+            reported.append(remaining)
+            cron.env.flush_all()
+            return 0.0
+
+        self.patch(type(self.env["ir.cron"]), "_commit_progress", time_up)
+        self.patch(mail_domain_check, "BATCH_SIZE", 1)
+        Check._cron_check_domains()
+        # Had the next batches been asked ahead, they would have been written too: only one was asked.
+        self.assertEqual(Check.search_count([("checked_at", "!=", False)]), 1)
+        self.assertEqual(reported, [len(names), len(names) - 1])
+        Check._cron_check_domains()
+        self.assertEqual(Check.search_count([("checked_at", "!=", False)]), 2, "the next call moves the run on")
 
     def test_malformed_domain_is_a_user_error(self):
         with self.assertRaisesRegex(UserError, "label"):
