@@ -31,6 +31,8 @@ LOOKAHEAD = 3
 DNS_THREADS = 2
 # A nightly run resumed after an interruption skips what the interrupted run already checked.
 RECHECK_AFTER = timedelta(hours=20)
+# Domains per job when the nightly run is split into Job Queue jobs: a job takes seconds, not minutes.
+JOB_SIZE = 200
 DEFAULT_TIMEOUT = 15.0
 # Outgoing servers whose host names tell which provider relays the mail.
 PROVIDER_HOSTS = {
@@ -104,6 +106,7 @@ class MailDomainCheck(models.Model):
             "nameservers": _split(params.get_param("mail_domain_health.nameservers")),
             "timeout": timeout if timeout > 0 else DEFAULT_TIMEOUT,
             "check_partners": str2bool(params.get_param("mail_domain_health.check_partners") or "0"),
+            "use_queue_job": str2bool(params.get_param("mail_domain_health.use_queue_job") or "0"),
         }
 
     @api.model
@@ -268,6 +271,9 @@ class MailDomainCheck(models.Model):
         names = self._domains_to_check(settings["check_partners"])
         recent = fields.Datetime.now() - RECHECK_AFTER
         checks = self._get_or_create(names).filtered(lambda check: not check.checked_at or check.checked_at < recent)
+        if settings["use_queue_job"] and self._queue_job_available():
+            self._enqueue_checks(checks.mapped("name"), settings)
+            return
         batches = [
             (checks[start : start + BATCH_SIZE], checks[start : start + BATCH_SIZE].mapped("name"))
             for start in range(0, len(checks), BATCH_SIZE)
@@ -312,6 +318,44 @@ class MailDomainCheck(models.Model):
                         pending.cancel()
         finally:
             dns.shutdown(wait=True, cancel_futures=True)
+
+    # The run split into Job Queue jobs (OCA queue_job), when that module is installed and the setting is on
+
+    @api.model
+    def _queue_job_available(self) -> bool:
+        """Whether the OCA Job Queue module is installed: it adds with_delay() to every model."""
+        return "queue.job" in self.env and hasattr(self, "with_delay")
+
+    @api.model
+    def _enqueue_checks(self, names: list[str], settings: dict):
+        """Queue one job per JOB_SIZE domains, each with the run's settings; a job already queued for the same
+        domains and not yet done is not queued twice."""
+        # Imported here: queue_job is optional, and this runs only where it is installed.
+        from odoo.addons.queue_job.job import identity_exact
+
+        job_settings = {key: value for key, value in settings.items() if key != "use_queue_job"}
+        for start in range(0, len(names), JOB_SIZE):
+            group = names[start : start + JOB_SIZE]
+            self.with_delay(
+                description=self.env._("Check %(count)s mail domains from %(first)s", count=len(group), first=group[0]),
+                identity_key=identity_exact,
+            )._job_check_domains(group, job_settings)
+        _logger.info("mail_domain_health: %s domains queued in %s jobs", len(names), -(-len(names) // JOB_SIZE))
+
+    @api.model
+    def _job_check_domains(self, names: list[str], settings: dict) -> str:
+        """A queued job: ask the DNS about `names`, then store the reports.
+
+        The DNS is asked before any query to the database, so the job holds no transaction while it waits on
+        the network (the job runner commits the job's start before calling it).
+        """
+        reports = _resolve(names, settings, self._new_resolver(settings))
+        by_name = {check.name: check for check in self.sudo().search([("name", "in", names)])}
+        # Reports come in the order of the names; a domain whose record was deleted since is skipped.
+        pairs = [(by_name[name], report) for name, report in zip(names, reports, strict=True) if name in by_name]
+        checks = self.browse([check.id for check, _ in pairs]).sudo()
+        checks._store_reports([report for _, report in pairs], settings)
+        return f"{len(checks)} domains checked"
 
     @api.model
     def _domains_to_check(self, check_partners: bool) -> list[str]:

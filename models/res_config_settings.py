@@ -62,6 +62,21 @@ class ResConfigSettings(models.TransientModel):
         help="The nightly check also covers the email domains of contacts, not only of companies and users.",
     )
 
+    mail_domain_health_use_queue_job = fields.Boolean(
+        string="Split the nightly check into queued jobs",
+        config_parameter="mail_domain_health.use_queue_job",
+        help="The nightly check queues one job per group of domains, run by the job runner of the Job Queue "
+        "module on any worker, instead of checking every domain in the scheduled action.",
+    )
+    mail_domain_health_queue_job_available = fields.Boolean(
+        string="Job Queue installed", compute="_compute_mail_domain_health_queue_job_available"
+    )
+
+    def _compute_mail_domain_health_queue_job_available(self):
+        available = self.env["mail.domain.check"]._queue_job_available()
+        for settings in self:
+            settings.mail_domain_health_queue_job_available = available
+
     @api.constrains("mail_domain_health_nameservers")
     def _check_mail_domain_health_nameservers(self):
         for settings in self:

@@ -2,3 +2,4 @@ from . import test_i18n
 from . import test_mail_domain_check
 from . import test_views
 from . import test_rpc_access
+from . import test_queue_job

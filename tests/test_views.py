@@ -83,8 +83,14 @@ class TestMailDomainHealthViews(TransactionCase):
                 "mail_domain_health_nameservers",
                 "mail_domain_health_timeout",
                 "mail_domain_health_check_partners",
+                "mail_domain_health_use_queue_job",
+                "mail_domain_health_queue_job_available",
             },
         )
+        # The split into queued jobs is offered only where the Job Queue module is installed.
+        queue_option = block.xpath(".//div[field[@name='mail_domain_health_use_queue_job']]")[0]
+        self.assertFalse(_visible(queue_option, {"mail_domain_health_queue_job_available": False}))
+        self.assertTrue(_visible(queue_option, {"mail_domain_health_queue_job_available": True}))
 
     def test_settings_are_saved_as_system_parameters(self):
         settings = self.env["res.config.settings"].create(
