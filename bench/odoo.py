@@ -1,6 +1,6 @@
 """Benchmark: the nightly action in a real Odoo 19 against the engine alone, on the same domains.
 
-    scripts/bench-odoo [--domains 2000] [--users 10000] [--partners 20000] [--latency-ms 20]
+    scripts/bench-odoo [--domains 2000] [--users 10000] [--partners 20000] [--latency-ms 20] [--queue-job]
 
 scripts/bench-odoo installs the addon in a throwaway database and runs this with MDH_ODOO_BIN,
 MDH_ODOO_OPTIONS and MDH_ODOO_DSN set. Knot serves the generated domains (bench/generate.py) behind a
@@ -8,15 +8,20 @@ forwarder that adds the latency. Two rounds check the same domains: the first wi
 and contacts, the second with all of them, so that what grows with them shows (SQL queries should not).
 Each round: the engine alone (check_domains over the whole list), then the scheduled action, triggered
 as the scheduler does, while pg_stat_activity is sampled for the transactions the job holds: first on
-new check records, then again a night later, when the domains answer as before.
+new check records, then again a night later, when the domains answer as before. With --queue-job, a third
+night on new check records is split into Job Queue jobs, run by queue_job's job runner in an Odoo server
+with two workers.
 """
 
 import argparse
+import contextlib
 import json
 import re
 import sys
 import time
 from pathlib import Path
+
+import psycopg2
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT), str(ROOT / "tests" / "engine"), str(ROOT / "tests" / "odoo_process"), str(ROOT / "bench")]
@@ -24,7 +29,7 @@ sys.path[:0] = [str(ROOT), str(ROOT / "tests" / "engine"), str(ROOT / "tests" / 
 from dnsserver import AuthoritativeServer
 from generate import generate
 from latency import ForwarderProcess
-from odooshell import DSN, ODOO_BIN, OdooShell
+from odooshell import DSN, ODOO_BIN, OdooServer, OdooShell
 from pgactivity import TransactionSampler
 from run import _machine, bench_zones
 
@@ -33,6 +38,8 @@ from maildns.check import check_domains
 
 CRON = "mail_domain_health.ir_cron_check_mail_domains"
 COMPANIES = 4
+QUEUE_WORKERS = 2
+JOBS = "model_name = 'mail.domain.check' AND method_name = '_job_check_domains'"
 
 
 def main() -> int:
@@ -41,6 +48,9 @@ def main() -> int:
     parser.add_argument("--users", type=int, default=10000)
     parser.add_argument("--partners", type=int, default=20000)
     parser.add_argument("--latency-ms", type=float, default=20.0)
+    parser.add_argument(
+        "--queue-job", action="store_true", help="also time the night split into queued jobs (needs queue_job)"
+    )
     args = parser.parse_args()
     if not (ODOO_BIN and DSN):
         print("Odoo benchmark SKIPPED: run it through scripts/bench-odoo, which sets up the database")
@@ -53,15 +63,26 @@ def main() -> int:
     rows = []
     with AuthoritativeServer(zones) as server:
         forwarder = ForwarderProcess(server.address, args.latency_ms / 1000)
+        # With --queue-job, an Odoo server whose job runner runs the queued jobs, two at a time, on two workers.
+        queue_server = (
+            OdooServer(
+                "--load=base,web,queue_job",
+                f"--workers={QUEUE_WORKERS}",
+                environ={"ODOO_QUEUE_JOB_CHANNELS": f"root:{QUEUE_WORKERS}"},
+            )
+            if args.queue_job
+            else contextlib.nullcontext()
+        )
         try:
-            _configure(odoo, forwarder.address, generated.domains)
-            made_users = made_partners = 0
-            for users, partners in ((args.users // 10, args.partners // 10), (args.users, args.partners)):
-                started = time.perf_counter()
-                _populate(odoo, generated.domains, range(made_users, users), range(made_partners, partners))
-                made_users, made_partners = users, partners
-                print(f"filled to {users} users and {partners} contacts in {time.perf_counter() - started:.0f} s")
-                rows.append(_round(odoo, forwarder, users, partners))
+            with queue_server:
+                _configure(odoo, forwarder.address, generated.domains)
+                made_users = made_partners = 0
+                for users, partners in ((args.users // 10, args.partners // 10), (args.users, args.partners)):
+                    started = time.perf_counter()
+                    _populate(odoo, generated.domains, range(made_users, users), range(made_partners, partners))
+                    made_users, made_partners = users, partners
+                    print(f"filled to {users} users and {partners} contacts in {time.perf_counter() - started:.0f} s")
+                    rows.append(_round(odoo, forwarder, users, partners, args.queue_job))
         finally:
             forwarder.stop()
     print()
@@ -79,6 +100,19 @@ def main() -> int:
             f"| {row['dns']} | {row['repeated']} | {row['next_wall']:.1f} | {row['next_wall'] / row['engine']:.2f} "
             f"| {row['next_sql']} |"
         )
+    if args.queue_job:
+        print()
+        print(f"Split into queued jobs ({QUEUE_WORKERS} workers, channel root:{QUEUE_WORKERS}), on new check records:")
+        print(
+            "| users | contacts | domains | engine alone s | queued s | queued / engine | queued jobs | longest job s |"
+        )
+        print("| --- " * 8 + "|")
+        for row in rows:
+            queued = row["queued"]
+            print(
+                f"| {row['users']} | {row['partners']} | {row['domains']} | {row['engine']:.1f} | {queued['wall']:.1f} "
+                f"| {queued['wall'] / row['engine']:.2f} | {queued['jobs']} | {queued['longest']:.2f} |"
+            )
     return 0
 
 
@@ -136,7 +170,7 @@ def _populate(odoo: OdooShell, domains: list[str], users: range, partners: range
     )
 
 
-def _round(odoo: OdooShell, forwarder: ForwarderProcess, users: int, partners: int) -> dict:
+def _round(odoo: OdooShell, forwarder: ForwarderProcess, users: int, partners: int, queue_job: bool) -> dict:
     output = odoo.run(
         """
         import json
@@ -160,7 +194,9 @@ def _round(odoo: OdooShell, forwarder: ForwarderProcess, users: int, partners: i
         """
     )
     second = _night(odoo, forwarder, len(domains))
+    queued = _queued_night(odoo, len(domains)) if queue_job else None
     return first | {
+        "queued": queued,
         "users": users,
         "partners": partners,
         "domains": len(domains),
@@ -224,6 +260,53 @@ def _night(odoo: OdooShell, forwarder: ForwarderProcess, expected: int) -> dict:
         "repeated": dns - len(questions),
         "jobs": bench["jobs"],
     }
+
+
+def _queued_night(odoo: OdooShell, expected: int) -> dict:
+    """The first night again, split into queued jobs: from the trigger to the last job done."""
+    output = odoo.run(
+        f"""
+        import time
+        env["mail.domain.check"].search([]).unlink()
+        env["queue.job"].search([]).unlink()
+        env["ir.config_parameter"].sudo().set_param("mail_domain_health.use_queue_job", "True")
+        cron = env.ref({CRON!r})
+        env.cr.commit()
+        print("MDH-TRIGGER", time.time(), flush=True)
+        print("MDH-RESULT", cron.method_direct_trigger(), flush=True)
+        env.cr.commit()
+        env["ir.config_parameter"].sudo().set_param("mail_domain_health.use_queue_job", "False")
+        env.cr.commit()
+        """
+    )
+    triggered = float(re.search(r"MDH-TRIGGER ([0-9.]+)", output).group(1))
+    connection = psycopg2.connect(DSN)
+    connection.autocommit = True
+    try:
+        with connection.cursor() as cursor:
+            deadline = time.monotonic() + 3600
+            while time.monotonic() < deadline:
+                cursor.execute(
+                    f"SELECT count(*), count(*) FILTER (WHERE state IN ('done', 'failed')) FROM queue_job WHERE {JOBS}"
+                )
+                total, finished = cursor.fetchone()
+                if total and finished == total:
+                    break
+                time.sleep(0.1)
+            # Job times as queue_job records them (UTC, as Odoo stores datetimes), compared with the trigger's.
+            cursor.execute(
+                f"""SELECT count(*), count(*) FILTER (WHERE state = 'done'), max(EXTRACT(EPOCH FROM date_done)),
+                           max(EXTRACT(EPOCH FROM date_done - date_started))
+                      FROM queue_job WHERE {JOBS}"""
+            )
+            jobs, done, last_done, longest = cursor.fetchone()
+            cursor.execute("SELECT count(*) FROM mail_domain_check WHERE checked_at IS NOT NULL")
+            checked = cursor.fetchone()[0]
+    finally:
+        connection.close()
+    if done != jobs or checked != expected:
+        raise SystemExit(f"the queued jobs checked {checked} of {expected} domains, {done} of {jobs} jobs done")
+    return {"wall": float(last_done) - triggered, "jobs": jobs, "longest": float(longest)}
 
 
 if __name__ == "__main__":

@@ -346,8 +346,9 @@ class MailDomainCheck(models.Model):
     def _job_check_domains(self, names: list[str], settings: dict) -> str:
         """A queued job: ask the DNS about `names`, then store the reports.
 
-        The DNS is asked before any query to the database, so the job holds no transaction while it waits on
-        the network (the job runner commits the job's start before calling it).
+        queue_job keeps a job's transaction open from start to end (it holds the job's lock there), so the DNS
+        is asked before the domains' records are read: the job neither reads nor locks them while it waits on
+        the network, and their rows are locked only for the short write at the end.
         """
         reports = _resolve(names, settings, self._new_resolver(settings))
         by_name = {check.name: check for check in self.sudo().search([("name", "in", names)])}

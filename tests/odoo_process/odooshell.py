@@ -1,4 +1,4 @@
-"""Python run in `odoo-bin shell` processes, as the tests and the Odoo benchmark drive Odoo.
+"""Python run in `odoo-bin shell` processes, and Odoo servers, as the tests and the Odoo benchmark drive Odoo.
 
 MDH_ODOO_BIN (the odoo-bin to run) and MDH_ODOO_OPTIONS (its options, one a line) say which Odoo and
 database; scripts/odoo-env sets them.
@@ -10,6 +10,8 @@ import subprocess
 import sys
 import tempfile
 import textwrap
+import time
+import urllib.request
 
 ODOO_BIN = os.environ.get("MDH_ODOO_BIN", "")
 ODOO_OPTIONS = [line for line in os.environ.get("MDH_ODOO_OPTIONS", "").splitlines() if line]
@@ -52,3 +54,53 @@ class OdooShell:
         if DONE not in output:
             raise ShellError(f"odoo-bin shell failed:\n{output[-3000:]}")
         return output
+
+
+class OdooServer:
+    """An odoo-bin server on the test database, on the HTTP port scripts/odoo-env chose, with no cron
+    threads: the tests and benchmarks trigger the scheduled action themselves, and it must run once."""
+
+    def __init__(self, *options: str, environ: dict | None = None, log_path: str | None = None):
+        self.port = next(option.split("=", 1)[1] for option in ODOO_OPTIONS if option.startswith("--http-port="))
+        self.options = options
+        self.environ = environ or {}
+        self.log_path = log_path or os.path.join(tempfile.gettempdir(), f"mdh-odoo-server-{self.port}.log")
+        self.process: subprocess.Popen | None = None
+
+    def __enter__(self):
+        self._log = open(self.log_path, "w+")  # closed in __exit__
+        self.process = subprocess.Popen(
+            [sys.executable, ODOO_BIN, *ODOO_OPTIONS, "--max-cron-threads=0", "--log-level=warn", *self.options],
+            stdout=self._log,
+            stderr=subprocess.STDOUT,
+            env={**os.environ, **self.environ},
+            start_new_session=True,
+        )
+        deadline = time.monotonic() + 60
+        while not self._healthy():
+            if self.process.poll() is not None or time.monotonic() > deadline:
+                self.__exit__()
+                raise ShellError(f"the Odoo server did not start:\n{self.log()[-3000:]}")
+            time.sleep(0.2)
+        return self
+
+    def __exit__(self, *exc_info):
+        if self.process.poll() is None:
+            os.killpg(self.process.pid, signal.SIGTERM)
+            try:
+                self.process.wait(20)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.process.pid, signal.SIGKILL)
+                self.process.wait()
+        self._log.close()
+
+    def log(self) -> str:
+        with open(self.log_path) as log:
+            return log.read()
+
+    def _healthy(self) -> bool:
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{self.port}/web/health", timeout=2) as answer:
+                return answer.status == 200
+        except OSError:
+            return False
