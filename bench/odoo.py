@@ -182,10 +182,13 @@ def _round(
             import json
             env["mail.domain.check"].search([]).unlink()
             env.cr.commit()
+            from odoo.addons.mail_domain_health.models.mail_domain_check import BATCH_SIZE
             print("MDH-DOMAINS", json.dumps(env["mail.domain.check"]._domains_to_check(True)), flush=True)
+            print("MDH-BATCH-SIZE", BATCH_SIZE, flush=True)
             """
         )
         domains = json.loads(re.search(r"MDH-DOMAINS (.*)", output).group(1))
+        batch_size = int(re.search(r"MDH-BATCH-SIZE (\d+)", output).group(1))
         forwarder.take_questions()
         started = time.perf_counter()
         check_domains(domains, resolver=Resolver([forwarder.address], timeout=5.0), timeout=30)
@@ -201,13 +204,13 @@ def _round(
         )
         second = _night(odoo, forwarder, len(domains))
         queued = _queued_night(odoo, len(domains)) if queue_job else None
-        runs.append((engine, first, second, queued, len(domains)))
-    engine, first, second, queued, count = runs[0]
+        runs.append((engine, first, second, queued, len(domains), -(-len(domains) // batch_size)))
+    engine, first, second, queued, count, batches = runs[0]
     return first | {
         "users": users,
         "partners": partners,
         "domains": count,
-        "batches": -(-count // 50),
+        "batches": batches,
         "engine": _median([run[0] for run in runs]),
         "wall": _median([run[1]["wall"] for run in runs]),
         "ratio": _spread([run[1]["wall"] / run[0] for run in runs]),
