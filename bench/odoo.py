@@ -32,14 +32,13 @@ from latency import ForwarderProcess
 from odooshell import DSN, ODOO_BIN, OdooServer, OdooShell
 from pgactivity import TransactionSampler
 from run import _machine, bench_zones
+from scenario import CRON, QUEUED_CHECKS
 
 from maildns import Resolver
 from maildns.check import check_domains
 
-CRON = "mail_domain_health.ir_cron_check_mail_domains"
 COMPANIES = 4
 QUEUE_WORKERS = 2
-JOBS = "model_name = 'mail.domain.check' AND method_name = '_job_check_domains'"
 
 
 def main() -> int:
@@ -319,7 +318,8 @@ def _queued_night(odoo: OdooShell, expected: int) -> dict:
             deadline = time.monotonic() + 3600
             while time.monotonic() < deadline:
                 cursor.execute(
-                    f"SELECT count(*), count(*) FILTER (WHERE state IN ('done', 'failed')) FROM queue_job WHERE {JOBS}"
+                    f"""SELECT count(*), count(*) FILTER (WHERE state IN ('done', 'failed'))
+                          FROM queue_job WHERE {QUEUED_CHECKS}"""
                 )
                 total, finished = cursor.fetchone()
                 if total and finished == total:
@@ -329,7 +329,7 @@ def _queued_night(odoo: OdooShell, expected: int) -> dict:
             cursor.execute(
                 f"""SELECT count(*), count(*) FILTER (WHERE state = 'done'), max(EXTRACT(EPOCH FROM date_done)),
                            max(EXTRACT(EPOCH FROM date_done - date_started))
-                      FROM queue_job WHERE {JOBS}"""
+                      FROM queue_job WHERE {QUEUED_CHECKS}"""
             )
             jobs, done, last_done, longest = cursor.fetchone()
             cursor.execute("SELECT count(*) FROM mail_domain_check WHERE checked_at IS NOT NULL")

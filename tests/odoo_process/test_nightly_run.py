@@ -13,36 +13,19 @@ import time
 
 import pytest
 from dnsproxy import FaultProxy
-from dnsserver import AuthoritativeServer, load_zone_dir, zone_head
+from dnsserver import AuthoritativeServer, load_zone_dir
 from pgactivity import TransactionSampler
+from scenario import TRIGGER, odoo_ready_zone
 
 ZONE = "proc.test"
 DOMAINS = [f"d{index:03d}.{ZONE}" for index in range(150)]
 LATENCY = 0.2
-CRON = "mail_domain_health.ir_cron_check_mail_domains"
 OURS = f"name LIKE '%.{ZONE}'"
-TRIGGER = f"""
-print("MDH-MAIN-PID", env.cr._cnx.get_backend_pid(), flush=True)
-cron = env.ref({CRON!r})
-env.cr.commit()
-print("MDH-RESULT", cron.method_direct_trigger(), flush=True)
-env.cr.commit()
-"""
-
-
-def _zone() -> str:
-    lines = zone_head(ZONE)
-    for domain in DOMAINS:
-        label = domain.removesuffix(f".{ZONE}")
-        lines.append(f'{label} TXT "v=spf1 include:_spf.odoo.com ~all"')
-        lines.append(f"odoo._domainkey.{label} CNAME odoo._domainkey.odoo.com.")
-        lines.append(f'_dmarc.{label} TXT "v=DMARC1; p=quarantine"')
-    return "\n".join(lines) + "\n"
 
 
 @pytest.fixture(scope="module")
 def slow_dns():
-    with AuthoritativeServer({**load_zone_dir(), f"{ZONE}.": _zone()}) as server:
+    with AuthoritativeServer({**load_zone_dir(), f"{ZONE}.": odoo_ready_zone(ZONE, DOMAINS)}) as server:
         with FaultProxy(server.address, latency=LATENCY) as proxy:
             yield proxy
 

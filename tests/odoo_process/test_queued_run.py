@@ -11,32 +11,15 @@ import time
 
 import pytest
 from dnsproxy import FaultProxy
-from dnsserver import AuthoritativeServer, load_zone_dir, zone_head
+from dnsserver import AuthoritativeServer, load_zone_dir
 from odooshell import OdooServer
+from scenario import QUEUED_CHECKS, TRIGGER, odoo_ready_zone
 
 ZONE = "queue.test"
 DOMAINS = [f"q{index:03d}.{ZONE}" for index in range(450)]
 JOB_SIZE = 200
 LATENCY = 0.1
-CRON = "mail_domain_health.ir_cron_check_mail_domains"
 OURS = f"name LIKE '%.{ZONE}'"
-JOBS = "model_name = 'mail.domain.check' AND method_name = '_job_check_domains'"
-TRIGGER = f"""
-cron = env.ref({CRON!r})
-env.cr.commit()
-print("MDH-RESULT", cron.method_direct_trigger(), flush=True)
-env.cr.commit()
-"""
-
-
-def _zone() -> str:
-    lines = zone_head(ZONE)
-    for domain in DOMAINS:
-        label = domain.removesuffix(f".{ZONE}")
-        lines.append(f'{label} TXT "v=spf1 include:_spf.odoo.com ~all"')
-        lines.append(f"odoo._domainkey.{label} CNAME odoo._domainkey.odoo.com.")
-        lines.append(f'_dmarc.{label} TXT "v=DMARC1; p=quarantine"')
-    return "\n".join(lines) + "\n"
 
 
 def _one(database, query: str):
@@ -54,7 +37,7 @@ def queue_job(database):
 
 @pytest.fixture(scope="module")
 def slow_dns(queue_job):
-    with AuthoritativeServer({**load_zone_dir(), f"{ZONE}.": _zone()}) as server:
+    with AuthoritativeServer({**load_zone_dir(), f"{ZONE}.": odoo_ready_zone(ZONE, DOMAINS)}) as server:
         with FaultProxy(server.address, latency=LATENCY) as proxy:
             yield proxy
 
@@ -94,7 +77,7 @@ def test_the_job_runner_checks_every_queued_domain(odoo, database, slow_dns, con
 
     deadline = time.monotonic() + 180
     while time.monotonic() < deadline:
-        states = dict(_one(database, f"SELECT state, count(*) FROM queue_job WHERE {JOBS} GROUP BY state"))
+        states = dict(_one(database, f"SELECT state, count(*) FROM queue_job WHERE {QUEUED_CHECKS} GROUP BY state"))
         if states and set(states) <= {"done", "failed"}:
             break
         time.sleep(0.2)
@@ -103,7 +86,7 @@ def test_the_job_runner_checks_every_queued_domain(odoo, database, slow_dns, con
         database,
         f"""SELECT state, args, result, exc_info, EXTRACT(EPOCH FROM date_started)::float8,
                    EXTRACT(EPOCH FROM date_done)::float8
-              FROM queue_job WHERE {JOBS} ORDER BY id""",
+              FROM queue_job WHERE {QUEUED_CHECKS} ORDER BY id""",
     )
     assert all(state == "done" for state, *_ in jobs), [(state, exc_info) for state, _, _, exc_info, _, _ in jobs]
 
