@@ -42,6 +42,18 @@ def free_port() -> int:
     raise ServerError("no free port on 127.0.0.1")
 
 
+def stop_process_group(process: subprocess.Popen, grace: float) -> None:
+    """SIGTERM a process started in its own session, and SIGKILL it if it is still there after `grace` s."""
+    if process.poll() is not None:
+        return
+    os.killpg(process.pid, signal.SIGTERM)
+    try:
+        process.wait(grace)
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGKILL)
+        process.wait()
+
+
 def knot_available() -> bool:
     return os.path.exists(KNOTD)
 
@@ -133,13 +145,8 @@ class AuthoritativeServer:
         return False
 
     def _kill(self) -> None:
-        if self._process and self._process.poll() is None:
-            os.killpg(self._process.pid, signal.SIGTERM)
-            try:
-                self._process.wait(5)
-            except subprocess.TimeoutExpired:
-                os.killpg(self._process.pid, signal.SIGKILL)
-                self._process.wait()
+        if self._process:
+            stop_process_group(self._process, grace=5)
         self._process = None
 
     def stop(self) -> None:

@@ -8,12 +8,13 @@ import sys
 from pathlib import Path
 
 import pytest
-from odooshell import DSN, ODOO_BIN, OdooShell
 
 ROOT = Path(__file__).resolve().parents[2]
 for path in (ROOT, ROOT / "tests" / "engine"):
     if str(path) not in sys.path:
         sys.path.insert(0, str(path))
+
+from odooshell import DSN, ODOO_BIN, OdooShell  # noqa: E402 (needs the engine's test helpers on the path)
 
 
 @pytest.fixture(scope="session")

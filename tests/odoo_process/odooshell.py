@@ -13,6 +13,8 @@ import textwrap
 import time
 import urllib.request
 
+from dnsserver import stop_process_group
+
 ODOO_BIN = os.environ.get("MDH_ODOO_BIN", "")
 ODOO_OPTIONS = [line for line in os.environ.get("MDH_ODOO_OPTIONS", "").splitlines() if line]
 DSN = os.environ.get("MDH_ODOO_DSN", "")
@@ -85,13 +87,7 @@ class OdooServer:
         return self
 
     def __exit__(self, *exc_info):
-        if self.process.poll() is None:
-            os.killpg(self.process.pid, signal.SIGTERM)
-            try:
-                self.process.wait(20)
-            except subprocess.TimeoutExpired:
-                os.killpg(self.process.pid, signal.SIGKILL)
-                self.process.wait()
+        stop_process_group(self.process, grace=20)
         self._log.close()
 
     def log(self) -> str:

@@ -1,6 +1,9 @@
 """What the process tests share: the scheduled action's trigger, and zones of domains set up for Odoo."""
 
-from dnsserver import zone_head
+from contextlib import contextmanager
+
+from dnsproxy import FaultProxy
+from dnsserver import AuthoritativeServer, load_zone_dir, zone_head
 
 CRON = "mail_domain_health.ir_cron_check_mail_domains"
 # SQL condition on queue_job rows: the jobs of a nightly run split into queued jobs.
@@ -25,3 +28,29 @@ def odoo_ready_zone(zone: str, domains: list[str]) -> str:
         lines.append(f"odoo._domainkey.{label} CNAME odoo._domainkey.odoo.com.")
         lines.append(f'_dmarc.{label} TXT "v=DMARC1; p=quarantine"')
     return "\n".join(lines) + "\n"
+
+
+@contextmanager
+def slow_dns(zone: str, domains: list[str], latency: float):
+    """Knot serving the test zones and an Odoo-ready zone of `domains`, behind a proxy adding `latency`."""
+    with AuthoritativeServer({**load_zone_dir(), f"{zone}.": odoo_ready_zone(zone, domains)}) as server:
+        with FaultProxy(server.address, latency=latency) as proxy:
+            yield proxy
+
+
+def add_contacts(odoo, nameserver: str, domains: list[str], forget: str, use_queue_job: bool = False) -> None:
+    """Settings for a nightly run over contacts' domains, a contact per domain, and no check records left
+    among those `forget` selects (an Odoo search domain, as Python source)."""
+    odoo.run(
+        f"""
+        params = env["ir.config_parameter"].sudo()
+        params.set_param("mail_domain_health.nameservers", {nameserver!r})
+        params.set_param("mail_domain_health.provider", "odoo")
+        params.set_param("mail_domain_health.check_partners", "True")
+        params.set_param("mail_domain_health.timeout", "10")
+        params.set_param("mail_domain_health.use_queue_job", {str(use_queue_job)!r})
+        env["res.partner"].create([{{"name": d, "email": "contact@" + d}} for d in {domains!r}])
+        env["mail.domain.check"].search({forget}).unlink()
+        env.cr.commit()
+        """
+    )

@@ -12,10 +12,9 @@ import signal
 import time
 
 import pytest
-from dnsproxy import FaultProxy
-from dnsserver import AuthoritativeServer, load_zone_dir
+import scenario
 from pgactivity import TransactionSampler
-from scenario import TRIGGER, odoo_ready_zone
+from scenario import TRIGGER
 
 ZONE = "proc.test"
 DOMAINS = [f"d{index:03d}.{ZONE}" for index in range(150)]
@@ -25,25 +24,13 @@ OURS = f"name LIKE '%.{ZONE}'"
 
 @pytest.fixture(scope="module")
 def slow_dns():
-    with AuthoritativeServer({**load_zone_dir(), f"{ZONE}.": odoo_ready_zone(ZONE, DOMAINS)}) as server:
-        with FaultProxy(server.address, latency=LATENCY) as proxy:
-            yield proxy
+    with scenario.slow_dns(ZONE, DOMAINS, LATENCY) as proxy:
+        yield proxy
 
 
 @pytest.fixture(scope="module")
 def contacts(odoo, slow_dns):
-    odoo.run(
-        f"""
-        params = env["ir.config_parameter"].sudo()
-        params.set_param("mail_domain_health.nameservers", {slow_dns.address!r})
-        params.set_param("mail_domain_health.provider", "odoo")
-        params.set_param("mail_domain_health.check_partners", "True")
-        params.set_param("mail_domain_health.timeout", "10")
-        env["res.partner"].create([{{"name": d, "email": "contact@" + d}} for d in {DOMAINS!r}])
-        env["mail.domain.check"].search([]).unlink()
-        env.cr.commit()
-        """
-    )
+    scenario.add_contacts(odoo, slow_dns.address, DOMAINS, forget="[]")
     return DOMAINS
 
 

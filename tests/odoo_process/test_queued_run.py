@@ -10,10 +10,9 @@ import json
 import time
 
 import pytest
-from dnsproxy import FaultProxy
-from dnsserver import AuthoritativeServer, load_zone_dir
+import scenario
 from odooshell import OdooServer
-from scenario import QUEUED_CHECKS, TRIGGER, odoo_ready_zone
+from scenario import QUEUED_CHECKS, TRIGGER
 
 ZONE = "queue.test"
 DOMAINS = [f"q{index:03d}.{ZONE}" for index in range(450)]
@@ -37,26 +36,14 @@ def queue_job(database):
 
 @pytest.fixture(scope="module")
 def slow_dns(queue_job):
-    with AuthoritativeServer({**load_zone_dir(), f"{ZONE}.": odoo_ready_zone(ZONE, DOMAINS)}) as server:
-        with FaultProxy(server.address, latency=LATENCY) as proxy:
-            yield proxy
+    with scenario.slow_dns(ZONE, DOMAINS, LATENCY) as proxy:
+        yield proxy
 
 
 @pytest.fixture(scope="module")
 def contacts(odoo, slow_dns):
-    odoo.run(
-        f"""
-        params = env["ir.config_parameter"].sudo()
-        params.set_param("mail_domain_health.nameservers", {slow_dns.address!r})
-        params.set_param("mail_domain_health.provider", "odoo")
-        params.set_param("mail_domain_health.check_partners", "True")
-        params.set_param("mail_domain_health.timeout", "10")
-        params.set_param("mail_domain_health.use_queue_job", "True")
-        env["res.partner"].create([{{"name": d, "email": "contact@" + d}} for d in {DOMAINS!r}])
-        env["mail.domain.check"].search([("name", "=like", "%.{ZONE}")]).unlink()
-        env.cr.commit()
-        """
-    )
+    ours = f"[('name', '=like', '%.{ZONE}')]"
+    scenario.add_contacts(odoo, slow_dns.address, DOMAINS, forget=ours, use_queue_job=True)
     return DOMAINS
 
 
