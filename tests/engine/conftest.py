@@ -46,7 +46,28 @@ def hostile_table():
     return _HOSTILE_ROWS
 
 
+# Outcomes of the SPF conformance cases, per suite: {"rfc7208": Counter({"passed": 203}), ...}.
+_CONFORMANCE: dict[str, Counter[str]] = {}
+
+
+def pytest_runtest_logreport(report):
+    if report.when == "call" and "test_spf_conformance.py::test_rfc" in report.nodeid:
+        suite = report.nodeid.split("::test_", 1)[1].split("[", 1)[0]
+        _CONFORMANCE.setdefault(suite, Counter())[report.outcome] += 1
+
+
 def pytest_terminal_summary(terminalreporter):
+    if _CONFORMANCE:
+        from test_spf_conformance import RFC4408_CASES, RFC7208_CASES, RFC7208_CHANGED
+
+        totals = {"rfc7208": len(RFC7208_CASES), "rfc4408": len(RFC4408_CASES)}
+        terminalreporter.write_line("")
+        terminalreporter.write_line("SPF conformance suites over Knot (cases passed of the suite's):")
+        for suite, outcomes in sorted(_CONFORMANCE.items(), reverse=True):
+            note = f", {len(RFC7208_CHANGED)} of them answered as RFC 7208 changed them" if suite == "rfc4408" else ""
+            terminalreporter.write_line(
+                f"  {suite.upper()}: {outcomes['passed']}/{totals[suite]} passed, {outcomes['failed']} failed{note}"
+            )
     if _HOSTILE_ROWS:
         terminalreporter.write_line("")
         terminalreporter.write_line("Hostile records through check_domain (deadline 5 s):")

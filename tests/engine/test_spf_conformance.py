@@ -1,6 +1,12 @@
-"""The RFC 7208 test suite (openspf.org, release 2014.04), every case, over real DNS.
+"""The SPF conformance suites of openspf.org, every case, over real DNS.
 
-Each scenario of the suite is served by its own Knot DNS (one root zone holding
+RFC 7208 (release 2014.04) must pass whole. RFC 4408 (release 2009.10) runs as a
+second table: where RFC 7208 deliberately changed the answer, the case is listed
+by name in RFC7208_CHANGED with the reason, and must give the RFC 7208 answer.
+Both come from pyspf's source distribution on PyPI, which scripts/setup
+downloads (pinned, with its hash) into .cache/spf-suites/.
+
+Each scenario of a suite is served by its own Knot DNS (one root zone holding
 all of its names), behind a fault proxy that turns the suite's TIMEOUT entries
 into queries that never get an answer.
 """
@@ -16,10 +22,9 @@ from dnsserver import AuthoritativeServer
 from maildns import Resolver
 from maildns.spf import check_host
 
-SUITE = Path(
-    os.environ.get("MAILDNS_SPF_SUITE")
-    or Path(__file__).resolve().parents[3] / "shared" / "conformance/spf/rfc7208-tests.yml"
-)
+SUITES = Path(os.environ.get("MAILDNS_SPF_SUITES") or Path(__file__).resolve().parents[2] / ".cache" / "spf-suites")
+RFC7208 = SUITES / "rfc7208-tests.yml"
+RFC4408 = SUITES / "rfc4408-tests.yml"
 # Types check_host() asks; a TIMEOUT name times out for each of them it has no record of.
 QUERIED_TYPES = ("TXT", "A", "AAAA", "MX", "PTR")
 ROOT_HEADER = """\
@@ -119,18 +124,44 @@ def root_zone(zonedata: dict) -> str:
     return ROOT_HEADER + "\n".join(lines) + "\n"
 
 
-SCENARIOS = load_scenarios(SUITE) if SUITE.exists() else []
-CASES = [
-    pytest.param(index, case, id=name)
-    for index, scenario in enumerate(SCENARIOS)
-    for name, case in scenario["tests"].items()
-]
+def suite_cases(path: Path) -> tuple[list[dict], list]:
+    """The scenarios of a suite file and one pytest case per test of theirs ("missing" when not downloaded)."""
+    scenarios = load_scenarios(path) if path.exists() else []
+    cases = [
+        pytest.param(index, name, case, id=name)
+        for index, scenario in enumerate(scenarios)
+        for name, case in scenario["tests"].items()
+    ]
+    return scenarios, cases
+
+
+RFC7208_SCENARIOS, RFC7208_CASES = suite_cases(RFC7208)
+RFC4408_SCENARIOS, RFC4408_CASES = suite_cases(RFC4408)
+
+# RFC 4408 cases for which RFC 7208 changed the answer on purpose. The RFC 4408 suite accepts several answers
+# for each of them (the old one and the new); RFC 7208 keeps one, and the engine must give that one. Checked
+# against the RFC 7208 suite by test_listed_differences_are_rfc7208s_answers.
+RFC7208_CHANGED: dict[str, tuple[str, str]] = {
+    "cidr6-0-ip4": ("neutral", "an ip6 mechanism never matches an IPv4 client, even at /0 (RFC 7208 5.6)"),
+    "cidr6-ip4": ("neutral", "an ip6 mechanism never matches an IPv4 client (RFC 7208 5.6)"),
+    "exists-dnserr": ("temperror", "a DNS error during an exists lookup is a temperror, not a no-match (5.7, 4.4)"),
+    "multispf2": ("pass", "type 99 SPF records are no longer looked up: the single TXT record decides (3.1)"),
+    "multitxt1": ("permerror", "two SPF records are a permerror, whatever their type (4.5)"),
+    "mx-limit": ("permerror", "an mx mechanism with more than 10 exchanges is a permerror (4.6.4)"),
+    "nospftxttimeout": ("temperror", "a TXT lookup that times out is a temperror, with no type 99 fallback (4.4)"),
+    "spfonly": ("none", "a type 99 record alone is no SPF record any more (3.1)"),
+    "spfoverride": ("fail", "the TXT record decides; a type 99 record does not override it (3.1)"),
+    "spftimeout": ("fail", "a type 99 lookup is not made, so its timeout cannot matter: the TXT record decides (3.1)"),
+    "txtonly": ("fail", "the TXT record is the SPF record (3.1)"),
+    "txttimeout": ("temperror", "a TXT lookup that times out is a temperror (4.4)"),
+}
 
 
 class ScenarioServers:
     """One Knot server and proxy per scenario, started when first needed; the previous one is stopped."""
 
-    def __init__(self):
+    def __init__(self, scenarios: list[dict]):
+        self.scenarios = scenarios
         self.index: int | None = None
         self.server: AuthoritativeServer | None = None
         self.proxy: FaultProxy | None = None
@@ -138,7 +169,7 @@ class ScenarioServers:
     def address(self, index: int) -> str:
         if index != self.index:
             self.stop()
-            zonedata = SCENARIOS[index]["zonedata"]
+            zonedata = self.scenarios[index]["zonedata"]
             self.server = AuthoritativeServer({".": root_zone(zonedata)}).start()
             self.proxy = FaultProxy(self.server.address).start()
             for name, rdtype in timeout_rules(zonedata):
@@ -155,24 +186,27 @@ class ScenarioServers:
 
 
 @pytest.fixture(scope="module")
-def scenario_servers():
-    servers = ScenarioServers()
+def rfc7208_servers():
+    servers = ScenarioServers(RFC7208_SCENARIOS)
     yield servers
     servers.stop()
 
 
-def test_the_whole_suite_is_there():
-    assert SUITE.exists(), f"RFC 7208 suite not found at {SUITE} (set MAILDNS_SPF_SUITE)"
-    assert len(CASES) == 203
+@pytest.fixture(scope="module")
+def rfc4408_servers():
+    servers = ScenarioServers(RFC4408_SCENARIOS)
+    yield servers
+    servers.stop()
 
 
-@pytest.mark.parametrize(("scenario", "case"), CASES)
-def test_rfc7208(scenario_servers, scenario: int, case: dict):
-    resolver = Resolver([scenario_servers.address(scenario)], timeout=0.4, lifetime=0.8)
+def run_case(address: str, case: dict):
+    resolver = Resolver([address], timeout=0.4, lifetime=0.8)
     mailfrom, helo = case["mailfrom"], case["helo"]
     domain = mailfrom.rpartition("@")[2] if mailfrom else helo
-    result = check_host(case["host"], domain, mailfrom, helo=helo, resolver=resolver)
-    expected = case["result"] if isinstance(case["result"], list) else [case["result"]]
+    return check_host(case["host"], domain, mailfrom, helo=helo, resolver=resolver)
+
+
+def assert_outcome(result, expected: list[str], case: dict) -> None:
     assert result.result in expected, f"{result.result} ({result.problem}); expected {expected}"
     if "explanation" in case and result.result == "fail":
         if case["explanation"] == "DEFAULT":
@@ -181,3 +215,45 @@ def test_rfc7208(scenario_servers, scenario: int, case: dict):
             # DNS names are case-insensitive: the suite writes %{i} of IPv6 in upper-case nibbles,
             # RFC 7208 (7.4) in lower case.
             assert (result.explanation or "").lower() == case["explanation"].lower()
+
+
+def expected_results(case: dict) -> list[str]:
+    return case["result"] if isinstance(case["result"], list) else [case["result"]]
+
+
+def test_both_suites_are_there():
+    for path in (RFC7208, RFC4408):
+        assert path.exists(), f"SPF suite not found at {path}: scripts/setup downloads it (or set MAILDNS_SPF_SUITES)"
+    assert len(RFC7208_CASES) == 203
+    assert len(RFC4408_CASES) == 191
+    names_4408 = {param.id for param in RFC4408_CASES}
+    assert set(RFC7208_CHANGED) <= names_4408, "every listed difference names a case of the RFC 4408 suite"
+
+
+@pytest.mark.parametrize(("scenario", "name", "case"), RFC7208_CASES)
+def test_rfc7208(rfc7208_servers, scenario: int, name: str, case: dict):
+    result = run_case(rfc7208_servers.address(scenario), case)
+    assert_outcome(result, expected_results(case), case)
+
+
+@pytest.mark.parametrize(("scenario", "name", "case"), RFC4408_CASES)
+def test_rfc4408(rfc4408_servers, scenario: int, name: str, case: dict):
+    result = run_case(rfc4408_servers.address(scenario), case)
+    if name in RFC7208_CHANGED:
+        answer, reason = RFC7208_CHANGED[name]
+        assert result.result == answer, f"{result.result} ({result.problem}); RFC 7208 answers {answer}: {reason}"
+    assert_outcome(result, expected_results(case), case)
+
+
+def test_listed_differences_are_rfc7208s_answers():
+    """Each listed case is one where RFC 4408 allowed more than RFC 7208 does, and its answer is RFC 7208's."""
+    rfc4408 = {param.id: param.values[2] for param in RFC4408_CASES}
+    rfc7208 = {param.id: param.values[2] for param in RFC7208_CASES}
+    narrowed = {
+        name
+        for name, case in rfc4408.items()
+        if name in rfc7208 and set(expected_results(case)) != set(expected_results(rfc7208[name]))
+    }
+    assert narrowed == set(RFC7208_CHANGED)
+    for name, (answer, _reason) in RFC7208_CHANGED.items():
+        assert expected_results(rfc7208[name]) == [answer]
