@@ -1,5 +1,6 @@
 """What the process tests share: the scheduled action's trigger, and zones of domains set up for Odoo."""
 
+import re
 from contextlib import contextmanager
 
 from dnsproxy import FaultProxy
@@ -17,6 +18,17 @@ env.cr.commit()
 print("MDH-RESULT", cron.method_direct_trigger(), flush=True)
 env.cr.commit()
 """
+
+
+def batch_size(odoo) -> int:
+    """The number of domains the installed addon's nightly run checks and commits at a time."""
+    output = odoo.run(
+        """
+        from odoo.addons.mail_domain_health.models.mail_domain_check import BATCH_SIZE
+        print("MDH-BATCH-SIZE", BATCH_SIZE, flush=True)
+        """
+    )
+    return int(re.search(r"MDH-BATCH-SIZE (\d+)", output).group(1))
 
 
 def odoo_ready_zone(zone: str, domains: list[str]) -> str:

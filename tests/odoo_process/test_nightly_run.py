@@ -1,9 +1,11 @@
 """The nightly action in real Odoo processes: killed mid-run, resumed, and never waiting on DNS in a transaction.
 
 An odoo-bin shell triggers the scheduled action as Odoo's scheduler would (ir.cron.method_direct_trigger: the
-job's own cursor, progress commits), over 150 contacts' domains served by Knot behind a proxy that adds 200 ms
-to every answer. The first run is killed with SIGKILL once its first batch is committed; a second run finishes
-the work. Meanwhile pg_stat_activity is polled to see which transactions were open while a DNS query was out.
+job's own cursor, progress commits), over 350 contacts' domains (four batches) served by Knot behind a proxy.
+The first run is killed with SIGKILL at a point the test holds: the proxy answers the first batch's domains at
+once and none of the others', so the run commits its first batch and then waits; the kill comes then. A second
+run, with every answer delayed by 200 ms, finishes the work. Meanwhile pg_stat_activity is polled to see which
+transactions were open while a DNS query was out.
 """
 
 import os
@@ -13,11 +15,12 @@ import time
 
 import pytest
 import scenario
+from dnsproxy import Fault
 from pgactivity import TransactionSampler
 from scenario import TRIGGER
 
 ZONE = "proc.test"
-DOMAINS = [f"d{index:03d}.{ZONE}" for index in range(150)]
+DOMAINS = [f"d{index:03d}.{ZONE}" for index in range(350)]
 LATENCY = 0.2
 OURS = f"name LIKE '%.{ZONE}'"
 
@@ -52,18 +55,30 @@ def _half_written(database) -> int:
 
 
 def test_killed_run_loses_nothing_and_the_next_run_resumes(odoo, database, slow_dns, contacts, capsys):
+    # The run's domains are checked in name order: its first batch holds at most the first batch_size of ours
+    # (other domains of the database may sort before them), and every later batch at least one of the rest.
+    batch_size = scenario.batch_size(odoo)
+    assert len(DOMAINS) >= 3 * batch_size, "the run must have three batches or more"
+    first_batch = DOMAINS[:batch_size]
+    # The killed run: the first batch answered at once, the others never (a lookup gives up after 5 s, long
+    # after the first batch is written), so the run is between its first and second batch when it is killed.
+    slow_dns.latency = 0.0
+    for name in DOMAINS[batch_size:]:
+        slow_dns.add_rule(name, Fault.DROP)
     first = odoo.spawn(TRIGGER)
     deadline = time.monotonic() + 120
     done_before_kill: dict[str, object] = {}
-    while time.monotonic() < deadline and first.poll() is None:
-        done_before_kill = _checked(database)
-        if done_before_kill:
-            break
+    while time.monotonic() < deadline and first.poll() is None and not done_before_kill:
         time.sleep(0.05)
+        done_before_kill = _checked(database)
     os.killpg(first.pid, signal.SIGKILL)
     first.communicate()
+    slow_dns.clear_rules()
+    slow_dns.latency = LATENCY
     done_before_kill = _checked(database)
-    assert 0 < len(done_before_kill) < len(DOMAINS), "the run must be killed between two batches"
+    assert done_before_kill, "the first batch was not committed within 120 s"
+    assert set(done_before_kill) <= set(first_batch), "only the first batch may be written before the kill"
+    assert len(done_before_kill) > batch_size // 2, "the first batch holds mostly our domains"
     assert _half_written(database) == 0
     asked_before = sum(slow_dns.queries.values())
     first_batch_asked = {name: slow_dns.queries[(name, "TXT", "udp")] for name in done_before_kill}
