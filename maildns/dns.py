@@ -229,11 +229,11 @@ class Resolver:
         return self._read_answer(name, rdtype, wanted, reply, deadline, hops)
 
     def _exchange(self, query: "_Query", rdtype: str, deadline: float | None) -> wire.Reply | Lookup:
-        name = query.name
+        """Ask the nameservers in turn until one gives a usable reply, a fault ends the lookup, or time is up."""
         stop = time.monotonic() + self.lifetime
         if deadline is not None:
             stop = min(stop, deadline)
-        last = Lookup(name, rdtype, Outcome.TIMEOUT, detail="no nameserver answered in time")
+        last = Lookup(query.name, rdtype, Outcome.TIMEOUT, detail="no nameserver answered in time")
         attempt = 0
         while True:
             server, port = self.nameservers[attempt % len(self.nameservers)]
@@ -241,46 +241,42 @@ class Resolver:
             remaining = stop - time.monotonic()
             if remaining <= 0.001:
                 return last
-            query.renew()
-            with self._lock:
-                self.stats.messages_sent += 1
-            try:
-                reply, ignored = _ask_udp(query, server, port, min(self.timeout, remaining))
-                if ignored:
-                    with self._lock:
-                        self.stats.ignored_replies += ignored
-                if reply is None:
-                    detail = f"{server}:{port} did not answer"
-                    if ignored:
-                        # Only unreadable or mismatched replies came: say so, it is not a plain silence.
-                        last = Lookup(
-                            name, rdtype, Outcome.ERROR, detail=f"{detail} with a valid reply ({ignored} ignored)"
-                        )
-                    else:
-                        last = Lookup(name, rdtype, Outcome.TIMEOUT, detail=detail)
-                    continue
-                if reply.truncated:
-                    with self._lock:
-                        self.stats.tcp_fallbacks += 1
-                    reply = _ask_tcp(query, server, port, max(0.001, stop - time.monotonic()))
-            except TimeoutError:
-                last = Lookup(name, rdtype, Outcome.TIMEOUT, detail=f"{server}:{port} did not answer over TCP")
-                continue
-            except (OSError, ValueError) as error:
-                last = Lookup(name, rdtype, Outcome.ERROR, detail=f"{server}:{port}: {type(error).__name__}: {error}")
-                if attempt >= 2 * len(self.nameservers):
-                    return last
-                continue
-            rcode = reply.rcode
-            if rcode in (wire.RCODE_NOERROR, wire.RCODE_NXDOMAIN):
-                return reply
-            outcome = {wire.RCODE_REFUSED: Outcome.REFUSED, wire.RCODE_SERVFAIL: Outcome.SERVFAIL}.get(
-                rcode, Outcome.ERROR
-            )
-            last = Lookup(name, rdtype, outcome, detail=f"{server}:{port} answered {dns.rcode.to_text(rcode)}")
-            # A fault at one server is worth one more try at each of the others, no more.
-            if attempt >= len(self.nameservers):
+            answer = self._attempt(query, rdtype, server, port, min(self.timeout, remaining), stop)
+            if isinstance(answer, wire.Reply):
+                if answer.rcode in (wire.RCODE_NOERROR, wire.RCODE_NXDOMAIN):
+                    return answer
+                answer = _rcode_failure(query.name, rdtype, answer.rcode, server, port)
+            last = answer.lookup
+            if answer.rounds is not None and attempt >= answer.rounds * len(self.nameservers):
                 return last
+
+    def _attempt(
+        self, query: "_Query", rdtype: str, server: str, port: int, timeout: float, stop: float
+    ) -> "wire.Reply | _Failure":
+        """One try at one server: over UDP, then over TCP when the UDP reply is truncated."""
+        query.renew()
+        self._count("messages_sent")
+        try:
+            reply, ignored = _ask_udp(query, server, port, timeout)
+            self._count("ignored_replies", ignored)
+            if reply is None:
+                return _silence(query.name, rdtype, server, port, ignored)
+            if reply.truncated:
+                self._count("tcp_fallbacks")
+                reply = _ask_tcp(query, server, port, max(0.001, stop - time.monotonic()))
+        except TimeoutError:
+            detail = f"{server}:{port} did not answer over TCP"
+            return _Failure(Lookup(query.name, rdtype, Outcome.TIMEOUT, detail=detail))
+        except (OSError, ValueError) as error:
+            detail = f"{server}:{port}: {type(error).__name__}: {error}"
+            # A broken socket or a garbled TCP reply is worth a second round over the servers.
+            return _Failure(Lookup(query.name, rdtype, Outcome.ERROR, detail=detail), rounds=2)
+        return reply
+
+    def _count(self, statistic: str, amount: int = 1) -> None:
+        if amount:
+            with self._lock:
+                setattr(self.stats, statistic, getattr(self.stats, statistic) + amount)
 
     def _read_answer(
         self,
@@ -322,6 +318,30 @@ class Resolver:
                 detail=target.detail,
             )
         return Lookup(name, rdtype, Outcome.NODATA)
+
+
+@dataclass(frozen=True)
+class _Failure:
+    """A try that gave no usable reply, and how many rounds over the nameservers such a failure may last
+    (None: it is retried until time is up)."""
+
+    lookup: Lookup
+    rounds: int | None = None
+
+
+def _silence(name: str, rdtype: str, server: str, port: int, ignored: int) -> _Failure:
+    detail = f"{server}:{port} did not answer"
+    if ignored:
+        # Only unreadable or mismatched replies came: say so, it is not a plain silence.
+        return _Failure(Lookup(name, rdtype, Outcome.ERROR, detail=f"{detail} with a valid reply ({ignored} ignored)"))
+    return _Failure(Lookup(name, rdtype, Outcome.TIMEOUT, detail=detail))
+
+
+def _rcode_failure(name: str, rdtype: str, rcode: int, server: str, port: int) -> _Failure:
+    outcome = {wire.RCODE_REFUSED: Outcome.REFUSED, wire.RCODE_SERVFAIL: Outcome.SERVFAIL}.get(rcode, Outcome.ERROR)
+    detail = f"{server}:{port} answered {dns.rcode.to_text(rcode)}"
+    # A fault at one server is worth one more try at each of the others, no more.
+    return _Failure(Lookup(name, rdtype, outcome, detail=detail), rounds=1)
 
 
 def _cache_name(name: str) -> str:

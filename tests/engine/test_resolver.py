@@ -137,3 +137,43 @@ def test_a_failure_is_cached_for_a_while_then_asked_again(zone_server, monkeypat
         # An answer stays for the whole run.
         assert resolver.lookup("good.check.test", "TXT").answered
         assert proxy.queries[("good.check.test", "TXT", "udp")] == 2
+
+
+# Rotation over the nameservers: which faults are worth another server, and for how long.
+
+
+def test_refusing_server_is_passed_over_for_the_next_one(zone_server):
+    with FaultProxy(zone_server.address) as proxy:
+        proxy.add_rule("good.check.test", Fault.REFUSED, "TXT")
+        resolver = Resolver([proxy.address, zone_server.address], timeout=0.5, lifetime=2.0)
+        lookup = resolver.lookup("good.check.test", "TXT")
+    assert lookup.answered
+    assert resolver.stats.messages_sent == 2
+
+
+def test_servfail_everywhere_is_asked_once_at_each_server(zone_server):
+    with FaultProxy(zone_server.address) as first, FaultProxy(zone_server.address) as second:
+        for proxy in (first, second):
+            proxy.add_rule("good.check.test", Fault.SERVFAIL, "TXT")
+        resolver = Resolver([first.address, second.address], timeout=0.5, lifetime=2.0)
+        lookup = resolver.lookup("good.check.test", "TXT")
+    assert lookup.outcome is Outcome.SERVFAIL
+    assert "SERVFAIL" in lookup.detail
+    assert resolver.stats.messages_sent == 2
+
+
+def test_silent_server_is_asked_again_until_the_lifetime_ends(zone_server):
+    with FaultProxy(zone_server.address) as proxy:
+        proxy.add_rule("good.check.test", Fault.DROP, "TXT")
+        resolver = Resolver([proxy.address], timeout=0.2, lifetime=0.7)
+        lookup = resolver.lookup("good.check.test", "TXT")
+    assert lookup.outcome is Outcome.TIMEOUT
+    assert resolver.stats.messages_sent >= 3
+
+
+def test_unreachable_server_is_tried_for_two_rounds():
+    # Nothing listens on port 9 of 127.0.0.1: the kernel refuses the datagram, the socket raises.
+    resolver = Resolver(["127.0.0.1:9"], timeout=0.5, lifetime=3.0)
+    lookup = resolver.lookup("resolver.test", "TXT")
+    assert lookup.failed
+    assert resolver.stats.messages_sent == 2
