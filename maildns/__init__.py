@@ -4,7 +4,8 @@ Pure Python, no Odoo: usable from a shell (python -m maildns), from a
 monitoring system and from the mail_domain_health Odoo addon.
 """
 
-from . import spf
+from . import messages, spf
+from .aggregate import AggregateReport, Attribution, ReportError, attribute_sources, parse_report
 from .check import check_domain, check_domains
 from .dns import Lookup, Outcome, Resolver
 from .errors import InvalidNameserver, InvalidProvider, InvalidTarget, MailDNSError
@@ -13,6 +14,8 @@ from .report import DomainReport, Problem, Record, Status
 
 __all__ = [
     "PROVIDERS",
+    "AggregateReport",
+    "Attribution",
     "DomainReport",
     "InvalidNameserver",
     "InvalidProvider",
@@ -23,10 +26,14 @@ __all__ = [
     "Problem",
     "Provider",
     "Record",
+    "ReportError",
     "Resolver",
     "Status",
+    "attribute_sources",
     "check_domain",
     "check_domains",
     "get_provider",
+    "messages",
+    "parse_report",
     "spf",
 ]

@@ -28,35 +28,11 @@ def audit_address(target: Target, dmarc: DmarcReport) -> AddressReport:
     report = AddressReport(address=target.address, free_mail=is_free_mail(target.domain))
     # A domain whose DMARC the provider passes (the company's own, set up) loses nothing to its policy.
     policy = None if dmarc.provider_can_pass else dmarc.effective_policy
-    remedy = _remedy(target, report.free_mail)
+    params = {"address": target.address, "domain": target.domain}
     if policy == "reject":
-        report.add(
-            "address.dmarc_reject",
-            f"The DMARC policy of {target.domain} is reject: receivers refuse mail that Odoo sends as "
-            f"{target.address}. {remedy}",
-            Status.FAIL,
-        )
+        report.add("address.dmarc_reject", Status.FAIL, params)
     elif policy == "quarantine":
-        report.add(
-            "address.dmarc_quarantine",
-            f"The DMARC policy of {target.domain} is quarantine: mail that Odoo sends as {target.address} "
-            f"lands in spam. {remedy}",
-            Status.WARN,
-        )
+        report.add("address.dmarc_quarantine", Status.WARN, params)
     if report.free_mail:
-        report.add(
-            "address.free_mail",
-            f"{target.domain} is a public email service: Odoo can never be authorized to send as "
-            f"{target.address}. {remedy}",
-            Status.WARN,
-        )
+        report.add("address.free_mail", Status.WARN, params)
     return report
-
-
-def _remedy(target: Target, free_mail: bool) -> str:
-    if free_mail:
-        return "Give this user an address on a domain you manage."
-    return (
-        f"Give this user an address on a domain you manage, or, if {target.domain} is yours, "
-        "authorize Odoo in its SPF and DKIM records."
-    )

@@ -101,14 +101,7 @@ def _not_found(target: Target, provider: Provider) -> DomainReport:
         DkimReport(checked=False),
         DmarcReport(checked=False),
     )
-    report.problems.append(
-        Problem(
-            "domain.not_found",
-            f"The domain {target.domain} does not exist in DNS: check the spelling, "
-            "or register the domain before sending mail from it.",
-            Status.FAIL,
-        )
-    )
+    report.problems.append(Problem("domain.not_found", Status.FAIL, {"domain": target.domain}))
     if target.is_address:
         report.address = audit_address(target, report.dmarc)
     return report

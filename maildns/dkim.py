@@ -138,7 +138,7 @@ def _probe(domain: str, *, resolver: Resolver, deadline: float | None) -> DkimRe
     lookup = resolver.lookup(f"_domainkey.{domain}", "TXT", deadline=deadline)
     report = DkimReport()
     if lookup.failed:
-        report.add(lookup.fault_code, _fault_message(lookup), Status.ERROR)
+        report.add(lookup.fault_code, Status.ERROR, lookup.fault_params)
     else:
         # NXDOMAIN: no key at all under _domainkey; an empty non-terminal (NODATA): some selector exists.
         report.domainkey_exists = lookup.outcome is not Outcome.NXDOMAIN
@@ -154,7 +154,7 @@ def _check_selector(
     expected = provider.expected_cname(selector, domain)
     cname = Record(name, "CNAME", expected + ".") if expected else None
     if lookup.failed:
-        report.add(lookup.fault_code, _fault_message(lookup), Status.ERROR)
+        report.add(lookup.fault_code, Status.ERROR, lookup.fault_params)
     elif lookup.cnames and provider.expects_cname and not provider.accepts_cname(selector, domain, lookup.cnames[0]):
         _wrong_target(report, name, provider, lookup.cnames[0], cname)
     elif not lookup.answered:
@@ -165,36 +165,25 @@ def _check_selector(
 
 
 def _wrong_target(report: DkimReport, name: str, provider: Provider, target: str, cname: Record | None) -> None:
-    where = f" ({cname.value.rstrip('.')})" if cname else ""
-    report.add(
-        "dkim.wrong_target",
-        f"{name} points to {target}, not to {provider.label}'s key{where}: mail {provider.label} signs "
-        "for you fails DKIM. Make the CNAME point to the provider's key.",
-        Status.FAIL,
-        cname,
-    )
+    if cname is not None:
+        expected = cname.value.rstrip(".")
+    else:
+        expected = ", ".join(f"*.{suffix}" for suffix in provider.dkim_cname_suffixes)
+    params = {"name": name, "target": target, "provider": provider.label, "expected": expected}
+    report.add("dkim.wrong_target", Status.FAIL, params, cname)
 
 
 def _missing(report: DkimReport, name: str, provider: Provider, lookup: Lookup, cname: Record | None) -> None:
+    params = {"name": name, "provider": provider.label}
     if lookup.cnames:
-        report.add(
-            "dkim.missing",
-            f"{name} points to {lookup.cnames[-1]}, where no DKIM key is published: enable DKIM for this domain "
-            f"in {provider.label}, or ask its support to publish the key.",
-            Status.FAIL,
-        )
+        report.add("dkim.missing_at_target", Status.FAIL, {**params, "target": lookup.cnames[-1]})
     elif cname is not None:
-        message = f"No DKIM key at {name}: publish the CNAME to {provider.label}'s key so its mail is signed for you."
-        report.add("dkim.missing", message, Status.FAIL, cname)
+        report.add("dkim.missing", Status.FAIL, {**params, "target": cname.value.rstrip(".")}, cname)
     elif provider.expects_cname:
-        message = f"No DKIM record at {name}: enable DKIM in {provider.label}'s admin console and publish its CNAME."
-        report.add("dkim.missing", message, Status.FAIL)
+        report.add("dkim.missing_cname", Status.FAIL, params)
     else:
-        message = (
-            f"No DKIM key at {name}: publish the public key {provider.label} gives you (in its admin console, "
-            "or from your mail server's DKIM set-up) as a TXT record there, in place of <public key>."
-        )
-        report.add("dkim.missing", message, Status.FAIL, Record(name, "TXT", "v=DKIM1; k=rsa; p=<public key>"))
+        key = Record(name, "TXT", "v=DKIM1; k=rsa; p=<public key>")
+        report.add("dkim.missing_key", Status.FAIL, params, key)
 
 
 def _judge_key(report: DkimReport, name: str, provider: Provider, lookup: Lookup, cname: Record | None) -> None:
@@ -203,30 +192,14 @@ def _judge_key(report: DkimReport, name: str, provider: Provider, lookup: Lookup
     try:
         key = parse_key_record(record)
     except InvalidKey as error:
-        message = f"The DKIM record at {name} is unusable: {error}. Publish the key again."
-        report.add("dkim.syntax", message, Status.FAIL)
+        report.add("dkim.syntax", Status.FAIL, {"name": name, "detail": str(error)})
         return
     report.key_type, report.key_bits = key.key_type, key.key_bits
     if key.revoked:
-        message = f"The key at {name} is revoked (empty p=): nothing signed with it passes. Publish the current key."
-        report.add("dkim.revoked", message, Status.FAIL, cname)
+        report.add("dkim.revoked", Status.FAIL, {"name": name}, cname)
     elif key.key_type == "rsa" and key.key_bits < WEAK_BITS:
         # RFC 8301: receivers ignore RSA keys under 1024 bits and signers must use 2048.
         status = Status.FAIL if key.key_bits < BROKEN_BITS else Status.WARN
-        consequence = "receivers ignore it" if status is Status.FAIL else "receivers may stop accepting it"
-        message = f"The RSA key at {name} has {key.key_bits} bits, {consequence}: publish a key of 2048 bits."
-        report.add("dkim.weak_key", message, status)
+        report.add("dkim.weak_key", status, {"name": name, "bits": key.key_bits})
     if provider.expects_cname and not lookup.cnames:
-        report.add(
-            "dkim.not_cname",
-            f"{name} holds a copy of {provider.label}'s key as TXT: it breaks at the provider's next key "
-            "rotation. Publish the CNAME instead.",
-            Status.WARN,
-            cname,
-        )
-
-
-def _fault_message(lookup: Lookup) -> str:
-    return (
-        f"The DNS did not answer for {lookup.name} ({lookup.outcome}): the DKIM result is unknown. {lookup.detail}"
-    ).strip()
+        report.add("dkim.not_cname", Status.WARN, {"name": name, "provider": provider.label}, cname)

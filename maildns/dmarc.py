@@ -16,6 +16,7 @@ OBSOLETE_TAGS = ("pct", "rf", "ri")
 KNOWN_TAGS = ("v", "p", "sp", "np", "adkim", "aspf", "rua", "ruf", "fo", "psd", "t", *OBSOLETE_TAGS)
 FAILURE_OPTIONS = ("0", "1", "d", "s")
 SUGGESTED_RECORD = "v=DMARC1; p=none"
+NOT_DMARC = "it does not start with v=DMARC1 (exactly so), so receivers ignore it"
 # v=DMARC1 first, its value exactly so (the tag name and the spaces around "=" are free).
 _VERSION = re.compile(r"^[vV][ \t]*=[ \t]*DMARC1[ \t]*(;|$)")
 _URI = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:\S+$")
@@ -71,7 +72,7 @@ def parse_dmarc(text: str) -> DmarcRecord:
     tags = parsed.tags
     problems: list[Finding] = []
     if not is_dmarc_record(text):
-        problems.append(Finding("it does not start with v=DMARC1 (exactly so), so receivers ignore it", Status.FAIL))
+        problems.append(Finding(NOT_DMARC, Status.FAIL))
     # RFC 6376 makes a tag list with a repeated tag invalid as a whole; DMARC records use that syntax.
     problems += [
         Finding(f"the tag {name}= appears twice, so receivers may ignore the record", Status.FAIL)
@@ -221,7 +222,7 @@ def _walk(domain: str, report: DmarcReport, *, resolver: Resolver, deadline: flo
             continue
         lookup = resolver.lookup(f"_dmarc.{name}", "TXT", deadline=deadline)
         if lookup.failed:
-            report.add(lookup.fault_code, _fault_message(lookup), Status.ERROR)
+            report.add(lookup.fault_code, Status.ERROR, lookup.fault_params)
             return None
         item = _record_at(name, lookup, report)
         if item is not None:
@@ -236,22 +237,14 @@ def _record_at(name: str, lookup: Lookup, report: DmarcReport) -> FoundRecord | 
     texts = [text for text in lookup.records if is_dmarc_record(text)]
     if len(texts) > 1:
         # Several records at one name count as none there (RFC 9989 section 4.10).
-        report.add(
-            "dmarc.syntax",
-            f"_dmarc.{name} holds {len(texts)} DMARC records, so receivers ignore them all: keep only one.",
-            Status.FAIL,
-        )
+        report.add("dmarc.multiple_records", Status.FAIL, {"domain": name, "count": len(texts)})
         return None
     if texts:
         return FoundRecord(name, texts[0], parse_dmarc(texts[0]))
     lookalikes = [text for text in lookup.records if "v=dmarc1" in text.replace(" ", "").lower()]
     if lookalikes:
-        report.add(
-            "dmarc.syntax",
-            f"The record at _dmarc.{name} does not start with v=DMARC1 (exactly so), so receivers ignore it.",
-            Status.FAIL,
-            Record(f"_dmarc.{name}", "TXT", suggested_record(lookalikes[0])),
-        )
+        fix = Record(f"_dmarc.{name}", "TXT", suggested_record(lookalikes[0]))
+        report.add("dmarc.syntax", Status.FAIL, {"domain": name, "detail": NOT_DMARC}, fix)
     return None
 
 
@@ -269,13 +262,7 @@ def _applied_record(domain: str, found: list[FoundRecord]) -> FoundRecord | None
 
 
 def _missing(report: DmarcReport, domain: str) -> None:
-    report.add(
-        "dmarc.missing",
-        f"{domain} publishes no DMARC policy: receivers decide alone what to do with mail that fails. "
-        "Publish p=none to receive reports, then move to quarantine or reject once they show all your mail passes.",
-        Status.WARN,
-        Record(f"_dmarc.{domain}", "TXT", SUGGESTED_RECORD),
-    )
+    report.add("dmarc.missing", Status.WARN, {"domain": domain}, Record(f"_dmarc.{domain}", "TXT", SUGGESTED_RECORD))
 
 
 def _apply(report: DmarcReport, domain: str, found: FoundRecord, *, resolver: Resolver, deadline: float | None) -> None:
@@ -290,8 +277,7 @@ def _apply(report: DmarcReport, domain: str, found: FoundRecord, *, resolver: Re
     report.notes = tuple(f"_dmarc.{found.domain}: {note}." for note in record.notes)
     fix = Record(f"_dmarc.{found.domain}", "TXT", suggested_record(found.text))
     for problem in record.problems:
-        message = f"The DMARC record of {found.domain}: {problem.message}. Publish the corrected record."
-        report.add("dmarc.syntax", message, problem.status, fix)
+        report.add("dmarc.syntax", problem.status, {"domain": found.domain, "detail": problem.message}, fix)
 
 
 def _effective_policy(domain: str, found: FoundRecord, *, resolver: Resolver, deadline: float | None) -> str | None:
@@ -354,9 +340,3 @@ def _dkim_aligned(dkim: DkimReport) -> bool | None:
     # The key sits under this domain's _domainkey, so the signature's d= is the domain itself: aligned
     # under adkim=s as well as r. A key under 1024 bits (fail) is ignored by receivers.
     return dkim.status in (Status.PASS, Status.WARN)
-
-
-def _fault_message(lookup: Lookup) -> str:
-    return (
-        f"The DNS did not answer for {lookup.name} ({lookup.outcome}): the DMARC result is unknown. {lookup.detail}"
-    ).strip()

@@ -62,6 +62,9 @@ class Lookup:
     joined without separator (as SPF, DKIM and DMARC read them), for names
     (CNAME, MX, PTR, NS) the lower-case target without its final dot, for
     MX only the exchange. `cnames` lists the aliases followed, in order.
+    `nameserver` is the server ("host:port") that gave the outcome, or the
+    configured ones when none did (the time ran out); `detail` says what
+    went wrong, in words, for a failed lookup.
     """
 
     name: str
@@ -70,6 +73,7 @@ class Lookup:
     records: tuple[str, ...] = ()
     cnames: tuple[str, ...] = ()
     detail: str = ""
+    nameserver: str = ""
 
     @property
     def answered(self) -> bool:
@@ -88,6 +92,11 @@ class Lookup:
     @property
     def fault_code(self) -> str | None:
         return FAULT_CODES.get(self.outcome)
+
+    @property
+    def fault_params(self) -> dict[str, str]:
+        """The params of the problem a failed lookup makes (see maildns.messages, codes dns.*)."""
+        return {"name": self.name, "nameserver": self.nameserver, "detail": self.detail or str(self.outcome)}
 
 
 @dataclass
@@ -161,6 +170,7 @@ class Resolver:
             self.nameservers = _system_nameservers()
         if not timeout > 0 or not lifetime > 0:
             raise InvalidNameserver("timeout and lifetime must be positive numbers of seconds")
+        self.nameserver_text = ", ".join(_server_text(host, port) for host, port in self.nameservers)
         self.timeout = float(timeout)
         self.lifetime = max(float(lifetime), self.timeout)
         self.stats = ResolverStats()
@@ -179,12 +189,12 @@ class Resolver:
             remaining = None if deadline is None else max(0.0, deadline - time.monotonic())
             if pending.done.wait(remaining) and pending.result is not None:
                 return pending.result
-            return Lookup(key[0], rdtype, Outcome.TIMEOUT, detail="no answer before the deadline")
+            return self._failure(key[0], rdtype, Outcome.TIMEOUT, "no answer before the deadline")
         try:
             result = self._resolve(key[0], rdtype, deadline, hops=0)
         except Exception as error:
             # Whatever goes wrong below (a dnspython corner case, a broken socket) must become data.
-            result = Lookup(key[0], rdtype, Outcome.ERROR, detail=f"{type(error).__name__}: {error}")
+            result = self._failure(key[0], rdtype, Outcome.ERROR, f"{type(error).__name__}: {error}")
         pending.settle(result)
         return result
 
@@ -209,7 +219,7 @@ class Resolver:
             wait = self.lifetime if deadline is None else max(0.0, min(self.lifetime, deadline - time.monotonic()))
             if pending.done.wait(wait) and pending.result is not None:
                 return pending.result
-        result = Lookup(key[0], rdtype, Outcome.ERROR, detail="alias chase failed")
+        result = self._failure(key[0], rdtype, Outcome.ERROR, "alias chase failed")
         try:
             result = self._resolve(key[0], rdtype, deadline, hops)
         finally:
@@ -222,18 +232,24 @@ class Resolver:
             qname = wire.name_to_wire(name)
             wanted = dns.rdatatype.from_text(rdtype)
         except (dns.exception.DNSException, ValueError) as error:
-            return Lookup(name, rdtype, Outcome.ERROR, detail=f"not a valid DNS question: {error}")
-        reply = self._exchange(_Query(name, qname, wanted), rdtype, deadline)
-        if isinstance(reply, Lookup):
-            return reply
-        return self._read_answer(name, rdtype, wanted, reply, deadline, hops)
+            return self._failure(name, rdtype, Outcome.ERROR, f"not a valid DNS question: {error}")
+        answer = self._exchange(_Query(name, qname, wanted), rdtype, deadline)
+        if isinstance(answer, Lookup):
+            return answer
+        reply, server = answer
+        return self._read_answer(name, rdtype, wanted, reply, server, deadline, hops)
 
-    def _exchange(self, query: "_Query", rdtype: str, deadline: float | None) -> wire.Reply | Lookup:
-        """Ask the nameservers in turn until one gives a usable reply, a fault ends the lookup, or time is up."""
+    def _failure(self, name: str, rdtype: str, outcome: Outcome, detail: str) -> Lookup:
+        """A lookup that failed before any one server could be blamed: the configured servers are named."""
+        return Lookup(name, rdtype, outcome, detail=detail, nameserver=self.nameserver_text)
+
+    def _exchange(self, query: "_Query", rdtype: str, deadline: float | None) -> tuple[wire.Reply, str] | Lookup:
+        """Ask the nameservers in turn until one gives a usable reply (returned with the server that gave it),
+        a fault ends the lookup, or time is up."""
         stop = time.monotonic() + self.lifetime
         if deadline is not None:
             stop = min(stop, deadline)
-        last = Lookup(query.name, rdtype, Outcome.TIMEOUT, detail="no nameserver answered in time")
+        last = self._failure(query.name, rdtype, Outcome.TIMEOUT, "no reply in the time given")
         attempt = 0
         while True:
             server, port = self.nameservers[attempt % len(self.nameservers)]
@@ -244,8 +260,8 @@ class Resolver:
             answer = self._attempt(query, rdtype, server, port, min(self.timeout, remaining), stop)
             if isinstance(answer, wire.Reply):
                 if answer.rcode in (wire.RCODE_NOERROR, wire.RCODE_NXDOMAIN):
-                    return answer
-                answer = _rcode_failure(query.name, rdtype, answer.rcode, server, port)
+                    return answer, _server_text(server, port)
+                answer = _rcode_failure(query.name, rdtype, answer.rcode, _server_text(server, port))
             last = answer.lookup
             if answer.rounds is not None and attempt >= answer.rounds * len(self.nameservers):
                 return last
@@ -254,23 +270,22 @@ class Resolver:
         self, query: "_Query", rdtype: str, server: str, port: int, timeout: float, stop: float
     ) -> "wire.Reply | _Failure":
         """One try at one server: over UDP, then over TCP when the UDP reply is truncated."""
+        where = _server_text(server, port)
         query.renew()
         self._count("messages_sent")
         try:
             reply, ignored = _ask_udp(query, server, port, timeout)
             self._count("ignored_replies", ignored)
             if reply is None:
-                return _silence(query.name, rdtype, server, port, ignored)
+                return _silence(query.name, rdtype, where, ignored)
             if reply.truncated:
                 self._count("tcp_fallbacks")
                 reply = _ask_tcp(query, server, port, max(0.001, stop - time.monotonic()))
         except TimeoutError:
-            detail = f"{server}:{port} did not answer over TCP"
-            return _Failure(Lookup(query.name, rdtype, Outcome.TIMEOUT, detail=detail))
+            return _Failure(Lookup(query.name, rdtype, Outcome.TIMEOUT, detail="no reply over TCP", nameserver=where))
         except (OSError, ValueError) as error:
-            detail = f"{server}:{port}: {type(error).__name__}: {error}"
             # A broken socket or a garbled TCP reply is worth a second round over the servers.
-            return _Failure(Lookup(query.name, rdtype, Outcome.ERROR, detail=detail), rounds=2)
+            return _Failure(_socket_fault(query.name, rdtype, error, where), rounds=2)
         return reply
 
     def _count(self, statistic: str, amount: int = 1) -> None:
@@ -284,6 +299,7 @@ class Resolver:
         rdtype: str,
         wanted: int,
         reply: wire.Reply,
+        server: str,
         deadline: float | None,
         hops: int,
     ) -> Lookup:
@@ -293,21 +309,22 @@ class Resolver:
         while True:
             records = _records(reply, current, wanted)
             if records:
-                return Lookup(name, rdtype, Outcome.ANSWER, records=records, cnames=tuple(chain))
+                return Lookup(name, rdtype, Outcome.ANSWER, records=records, cnames=tuple(chain), nameserver=server)
             alias = _records(reply, current, wire.TYPE_CNAME) if wanted != wire.TYPE_CNAME else ()
             if not alias:
                 break
             current = alias[0]
             chain.append(current)
             if current in seen or len(chain) > MAX_CNAME_HOPS:
-                return Lookup(name, rdtype, Outcome.ERROR, cnames=tuple(chain), detail="CNAME loop")
+                return Lookup(name, rdtype, Outcome.ERROR, cnames=tuple(chain), detail="CNAME loop", nameserver=server)
             seen.add(current)
         if reply.rcode == wire.RCODE_NXDOMAIN:
-            return Lookup(name, rdtype, Outcome.NXDOMAIN, cnames=tuple(chain))
+            return Lookup(name, rdtype, Outcome.NXDOMAIN, cnames=tuple(chain), nameserver=server)
         if chain:
             # An authoritative server does not follow an alias out of its zone: ask for the target.
             if hops + len(chain) > MAX_CNAME_HOPS:
-                return Lookup(name, rdtype, Outcome.ERROR, cnames=tuple(chain), detail="CNAME chain too long")
+                detail = "CNAME chain too long"
+                return Lookup(name, rdtype, Outcome.ERROR, cnames=tuple(chain), detail=detail, nameserver=server)
             target = self._chase(chain[-1], rdtype, deadline, hops + len(chain))
             return Lookup(
                 name,
@@ -316,8 +333,9 @@ class Resolver:
                 records=target.records,
                 cnames=tuple(chain) + target.cnames,
                 detail=target.detail,
+                nameserver=target.nameserver,
             )
-        return Lookup(name, rdtype, Outcome.NODATA)
+        return Lookup(name, rdtype, Outcome.NODATA, nameserver=server)
 
 
 @dataclass(frozen=True)
@@ -329,19 +347,30 @@ class _Failure:
     rounds: int | None = None
 
 
-def _silence(name: str, rdtype: str, server: str, port: int, ignored: int) -> _Failure:
-    detail = f"{server}:{port} did not answer"
+def _silence(name: str, rdtype: str, server: str, ignored: int) -> _Failure:
     if ignored:
         # Only unreadable or mismatched replies came: say so, it is not a plain silence.
-        return _Failure(Lookup(name, rdtype, Outcome.ERROR, detail=f"{detail} with a valid reply ({ignored} ignored)"))
-    return _Failure(Lookup(name, rdtype, Outcome.TIMEOUT, detail=detail))
+        detail = f"no valid reply, {ignored} ignored"
+        return _Failure(Lookup(name, rdtype, Outcome.ERROR, detail=detail, nameserver=server))
+    return _Failure(Lookup(name, rdtype, Outcome.TIMEOUT, detail="no reply over UDP", nameserver=server))
 
 
-def _rcode_failure(name: str, rdtype: str, rcode: int, server: str, port: int) -> _Failure:
+def _rcode_failure(name: str, rdtype: str, rcode: int, server: str) -> _Failure:
     outcome = {wire.RCODE_REFUSED: Outcome.REFUSED, wire.RCODE_SERVFAIL: Outcome.SERVFAIL}.get(rcode, Outcome.ERROR)
-    detail = f"{server}:{port} answered {dns.rcode.to_text(rcode)}"
+    detail = f"answered {dns.rcode.to_text(rcode)}"
     # A fault at one server is worth one more try at each of the others, no more.
-    return _Failure(Lookup(name, rdtype, outcome, detail=detail), rounds=1)
+    return _Failure(Lookup(name, rdtype, outcome, detail=detail, nameserver=server), rounds=1)
+
+
+def _socket_fault(name: str, rdtype: str, error: Exception, server: str) -> Lookup:
+    if isinstance(error, ConnectionRefusedError):
+        # Nothing listens there (the kernel answered for it): the server refuses as surely as with REFUSED.
+        return Lookup(name, rdtype, Outcome.REFUSED, detail="connection refused", nameserver=server)
+    return Lookup(name, rdtype, Outcome.ERROR, detail=f"{type(error).__name__}: {error}", nameserver=server)
+
+
+def _server_text(host: str, port: int) -> str:
+    return f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
 
 
 def _cache_name(name: str) -> str:

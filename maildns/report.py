@@ -1,7 +1,16 @@
-"""The results of a check, as plain data that serialises to JSON."""
+"""The results of a check, as plain data that serialises to JSON.
 
+Every finding is a Problem: a stable `code`, a `status`, the `params` its
+sentence needs and, where one fixes it, a Record to publish. Its English
+`message` is rendered from maildns.messages by code and params; a user
+interface in another language renders its own sentence from the same two.
+"""
+
+from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
 from enum import StrEnum
+
+from .messages import PLACEHOLDERS, render
 
 
 class Status(StrEnum):
@@ -34,15 +43,31 @@ class Record:
 
 @dataclass(frozen=True)
 class Problem:
-    """One finding, with a stable code, a sentence for people and, where one fixes it, a record."""
+    """One finding: a stable code, its status, the params of its sentence and, where one fixes it, a record.
+
+    Raises ValueError when `code` has no sentence in maildns.messages or `params` are not exactly the
+    placeholders of that sentence: the table and the findings cannot drift apart.
+    """
 
     code: str
-    message: str
     status: Status
+    params: Mapping[str, str | int] = field(default_factory=dict, hash=False)
     record: Record | None = None
 
+    def __post_init__(self):
+        expected = PLACEHOLDERS.get(self.code)
+        if expected is None:
+            raise ValueError(f"no message for problem code {self.code!r}: add it to maildns.messages")
+        if set(self.params) != expected:
+            raise ValueError(f"{self.code}: params {sorted(self.params)} are not the message's {sorted(expected)}")
+
+    @property
+    def message(self) -> str:
+        """The English sentence, rendered from maildns.messages."""
+        return render(self.code, self.params)
+
     def to_dict(self) -> dict:
-        data = {"code": self.code, "message": self.message, "status": str(self.status)}
+        data = {"code": self.code, "message": self.message, "status": str(self.status), "params": dict(self.params)}
         if self.record is not None:
             data["record"] = self.record.to_dict()
         return data
@@ -60,9 +85,18 @@ class _Part:
             return Status.FAIL
         return worst(problem.status for problem in self.problems)
 
-    def add(self, code: str, message: str, status: Status, record: Record | None = None) -> Problem:
-        problem = Problem(code, message, status, record)
+    def add(self, code: str, status: Status, params: Mapping[str, str | int], record: Record | None = None) -> Problem:
+        problem = Problem(code, status, dict(params), record)
         self.problems.append(problem)
+        return problem
+
+    def add_once(
+        self, code: str, status: Status, params: Mapping[str, str | int], record: Record | None = None
+    ) -> Problem:
+        """add(), unless the very same finding is already there (one DNS fault met by several lookups)."""
+        problem = Problem(code, status, dict(params), record)
+        if problem not in self.problems:
+            self.problems.append(problem)
         return problem
 
     def codes(self) -> list[str]:
@@ -158,6 +192,14 @@ class DomainReport:
 
     def codes(self) -> list[str]:
         return [problem.code for problem in self.all_problems()]
+
+    def faults(self) -> list[Problem]:
+        """The DNS faults met, each named once: SPF, DKIM and DMARC asking a server that refuses is one fault."""
+        distinct: dict[tuple, Problem] = {}
+        for problem in self.all_problems():
+            if problem.code.startswith("dns."):
+                distinct.setdefault((problem.code, problem.params["nameserver"], problem.params["detail"]), problem)
+        return list(distinct.values())
 
     def records_to_publish(self) -> list[Record]:
         seen: dict[tuple[str, str], Record] = {}

@@ -443,8 +443,9 @@ class SpfResult:
     void_lookups: int = 0
     # The record that decided: after redirect=, the target's.
     record: str | None = None
-    # The DNS fault behind a temperror (dns.timeout, dns.servfail, ...).
+    # The DNS fault behind a temperror (dns.timeout, dns.servfail, ...), and the lookup that failed.
     fault_code: str | None = None
+    fault: Lookup | None = None
 
     @property
     def message(self) -> str:
@@ -454,11 +455,11 @@ class SpfResult:
 class _Abort(Exception):
     """Ends an evaluation early with permerror or temperror."""
 
-    def __init__(self, result: str, problem: str, fault_code: str | None = None):
+    def __init__(self, result: str, problem: str, fault: Lookup | None = None):
         super().__init__(problem)
         self.result = result
         self.problem = problem
-        self.fault_code = fault_code
+        self.fault = fault
 
 
 @dataclass(frozen=True)
@@ -468,7 +469,7 @@ class _Verdict:
     explanation: str | None = None
     problem: str = ""
     record: str | None = None
-    fault_code: str | None = None
+    fault: Lookup | None = None
 
 
 def check_host(
@@ -506,7 +507,8 @@ def check_host(
         dns_lookups=evaluation.dns_lookups,
         void_lookups=evaluation.void_lookups,
         record=verdict.record,
-        fault_code=verdict.fault_code,
+        fault_code=verdict.fault.fault_code if verdict.fault else None,
+        fault=verdict.fault,
     )
 
 
@@ -583,7 +585,7 @@ class _Evaluation:
         try:
             return self._check(domain, explain)
         except _Abort as abort:
-            return _Verdict(abort.result, problem=abort.problem, fault_code=abort.fault_code)
+            return _Verdict(abort.result, problem=abort.problem, fault=abort.fault)
 
     def _check(self, domain: str, explain: bool) -> _Verdict:
         if not valid_domain(domain) or _is_ip_literal(domain):
@@ -654,7 +656,7 @@ class _Evaluation:
         if verdict.result in ("fail", "softfail", "neutral"):
             return False
         if verdict.result == "temperror":
-            raise _Abort("temperror", f"include:{target}: {verdict.problem}", verdict.fault_code)
+            raise _Abort("temperror", f"include:{target}: {verdict.problem}", verdict.fault)
         raise _Abort("permerror", f"include:{target}: {verdict.problem}")
 
     def _mx_matches(self, target: str, mechanism: Mechanism) -> bool:
@@ -684,7 +686,7 @@ class _Evaluation:
         lookup = self.resolver.lookup(name, rdtype, deadline=self.deadline)
         if lookup.failed:
             problem = f"{rdtype} lookup of {name}: {lookup.outcome} {lookup.detail}".strip()
-            raise _Abort("temperror", problem, lookup.fault_code)
+            raise _Abort("temperror", problem, lookup)
         if lookup.void and count_void:
             self.void_lookups += 1
             if self.void_lookups > MAX_VOID_LOOKUPS:

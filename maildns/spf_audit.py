@@ -24,7 +24,6 @@ from .spf import (
 NEAR_LOOKUP_LIMIT = 9
 # A record tree is walked no further than this: enough to know it is far over the limit.
 MAX_WALKED_LOOKUPS = 100
-_FAULT_ADVICE = "the SPF check could not be completed; try again later, or check the domain's name servers."
 
 
 @dataclass
@@ -45,7 +44,8 @@ class RecordTree:
     ptr_domains: list[str] = field(default_factory=list)
     # Where a "+all" is reached on a passing path: every server passes.
     allows_all: list[str] = field(default_factory=list)
-    broken: list[str] = field(default_factory=list)
+    # Includes and redirects receivers cannot follow: (problem code, its params but the checked domain).
+    broken: list[tuple[str, dict[str, str | int]]] = field(default_factory=list)
     # Includes or redirects back to a record being evaluated: check_host() runs out of lookups.
     loops: list[str] = field(default_factory=list)
     faults: list[Lookup] = field(default_factory=list)
@@ -80,25 +80,15 @@ def _report_missing(
     report.sender_authorized = False
     report.suggested_record = f"v=spf1 {provider.spf_mechanism()} ~all"
     report.suggested_dns_lookups = provider_lookups(provider, resolver=resolver, deadline=deadline)
-    report.add(
-        "spf.missing",
-        f"{domain} has no SPF record: publish this TXT record so that receivers accept the mail "
-        f"{provider.label} sends for you.",
-        Status.FAIL,
-        Record(domain, "TXT", report.suggested_record),
-    )
+    params = {"domain": domain, "provider": provider.label}
+    report.add("spf.missing", Status.FAIL, params, Record(domain, "TXT", report.suggested_record))
 
 
 def _report_multiple(report: SpfReport, domain: str, records: tuple[str, ...]) -> None:
     report.record = records[0]
     report.sender_authorized = False
     listed = "; ".join(f'"{record}"' for record in records)
-    report.add(
-        "spf.multiple_records",
-        f"{domain} has {len(records)} SPF records ({listed}); receivers then reject all of them (permerror). "
-        "Merge them into a single TXT record starting with v=spf1 and delete the others.",
-        Status.FAIL,
-    )
+    report.add("spf.multiple_records", Status.FAIL, {"domain": domain, "count": len(records), "records": listed})
 
 
 def _audit_record(
@@ -124,16 +114,13 @@ def _audit_record(
     _report_allows_all(report, domain, tree, fix if _top_level_pass_all(record) else None)
     if missing_provider:
         _report_not_authorized(report, domain, provider, fix)
+    _report_suggestion_over_limit(report, domain)
 
 
 def _report_syntax_error(report: SpfReport, domain: str, error: SpfSyntaxError) -> None:
     report.sender_authorized = False
-    report.add(
-        "spf.syntax",
-        f"The SPF record of {domain} has an error at character {error.position + 1}: {error.reason}. "
-        "Receivers treat the whole record as a permanent error: correct it.",
-        Status.FAIL,
-    )
+    params = {"domain": domain, "position": error.position + 1, "detail": error.reason}
+    report.add("spf.syntax", Status.FAIL, params)
 
 
 def _report_tree(report: SpfReport, domain: str, tree: RecordTree) -> None:
@@ -142,77 +129,45 @@ def _report_tree(report: SpfReport, domain: str, tree: RecordTree) -> None:
     report.includes = tuple(tree.includes)
     for lookup in tree.faults:
         _add_fault(report, lookup)
-    for message in tree.broken:
-        report.add("spf.syntax", message, Status.FAIL)
+    for code, params in tree.broken:
+        report.add(code, Status.FAIL, {"domain": domain, **params})
     _report_limits(report, domain, tree)
 
 
 def _report_limits(report: SpfReport, domain: str, tree: RecordTree) -> None:
+    counted = {"domain": domain, "count": tree.dns_lookups, "limit": MAX_DNS_LOOKUPS}
     if tree.loops:
-        report.add(
-            "spf.too_many_lookups",
-            f"The SPF record of {domain} loops ({', '.join(tree.loops)}): receivers follow it until they pass "
-            f"{MAX_DNS_LOOKUPS} DNS lookups and return a permanent error. Remove the include or redirect that "
-            "closes the loop.",
-            Status.FAIL,
-        )
+        loop = {"domain": domain, "loop": ", ".join(tree.loops), "limit": MAX_DNS_LOOKUPS}
+        report.add("spf.include_loop", Status.FAIL, loop)
     elif tree.dns_lookups > MAX_DNS_LOOKUPS:
-        report.add(
-            "spf.too_many_lookups",
-            f"The SPF record of {domain} needs {tree.dns_lookups} DNS lookups, more than the limit of "
-            f"{MAX_DNS_LOOKUPS}: receivers return a permanent error. Remove includes you no longer use, "
-            "or replace them with ip4:/ip6: ranges.",
-            Status.FAIL,
-        )
+        report.add("spf.too_many_lookups", Status.FAIL, counted)
     elif tree.dns_lookups >= NEAR_LOOKUP_LIMIT:
-        report.add(
-            "spf.near_lookup_limit",
-            f"The SPF record of {domain} needs {tree.dns_lookups} DNS lookups, close to the limit of "
-            f"{MAX_DNS_LOOKUPS}: one more include would break it. Remove includes you no longer use.",
-            Status.WARN,
-        )
+        report.add("spf.near_lookup_limit", Status.WARN, counted)
     if tree.void_lookups > MAX_VOID_LOOKUPS:
-        report.add(
-            "spf.too_many_void_lookups",
-            f"{tree.void_lookups} lookups of the SPF record of {domain} find nothing "
-            f"({', '.join(tree.void_names)}), more than the limit of {MAX_VOID_LOOKUPS}: receivers return a "
-            "permanent error. Remove the terms that point to names without records.",
-            Status.FAIL,
-        )
+        names = ", ".join(tree.void_names)
+        void = {"domain": domain, "count": tree.void_lookups, "names": names, "limit": MAX_VOID_LOOKUPS}
+        report.add("spf.too_many_void_lookups", Status.FAIL, void)
     if tree.ptr_domains:
-        report.add(
-            "spf.ptr_used",
-            f"The SPF record of {', '.join(dict.fromkeys(tree.ptr_domains))} uses the ptr mechanism, which is slow, "
-            "unreliable and discouraged (RFC 7208, 5.5): replace it with ip4:, ip6: or a: terms.",
-            Status.WARN,
-        )
+        where = ", ".join(dict.fromkeys(tree.ptr_domains))
+        report.add("spf.ptr_used", Status.WARN, {"domain": domain, "where": where})
 
 
 def _report_allows_all(report: SpfReport, domain: str, tree: RecordTree, fix: Record | None) -> None:
-    if not tree.allows_all:
-        return
-    where = ", ".join(dict.fromkeys(tree.allows_all))
-    report.add(
-        "spf.allows_all",
-        f"The SPF record of {domain} authorizes every server on the Internet to send as {domain} "
-        f"(+all in {where}): end the record with ~all or -all instead.",
-        Status.FAIL,
-        fix,
-    )
+    if tree.allows_all:
+        where = ", ".join(dict.fromkeys(tree.allows_all))
+        report.add("spf.allows_all", Status.FAIL, {"domain": domain, "where": where}, fix)
 
 
 def _report_not_authorized(report: SpfReport, domain: str, provider: Provider, fix: Record | None) -> None:
-    message = (
-        f"The SPF record of {domain} does not authorize {provider.label}'s servers: "
-        f"add {provider.spf_mechanism()} right after v=spf1."
-    )
+    params = {"domain": domain, "provider": provider.label, "mechanism": provider.spf_mechanism()}
+    report.add("spf.sender_not_authorized", Status.FAIL, params, fix)
+
+
+def _report_suggestion_over_limit(report: SpfReport, domain: str) -> None:
     lookups = report.suggested_dns_lookups
     if lookups is not None and lookups > MAX_DNS_LOOKUPS:
-        message += (
-            f" The merged record would need {lookups} DNS lookups, more than the limit of {MAX_DNS_LOOKUPS}: "
-            "remove includes you no longer use, or replace them with ip4:/ip6: ranges, before publishing it."
-        )
-    report.add("spf.sender_not_authorized", message, Status.FAIL, fix)
+        params = {"domain": domain, "count": lookups, "limit": MAX_DNS_LOOKUPS}
+        report.add("spf.suggested_over_limit", Status.WARN, params)
 
 
 def _sender_authorized(
@@ -227,11 +182,8 @@ def _sender_authorized(
     for address in provider.sender_ips:
         result = check_host(address, domain, f"postmaster@{domain}", resolver=resolver, deadline=deadline)
         if result.result == "temperror":
-            report.add(
-                result.fault_code or "dns.error",
-                f"Evaluating SPF for {address} hit a DNS fault ({result.problem}): {_FAULT_ADVICE}",
-                Status.ERROR,
-            )
+            if result.fault is not None:
+                _add_fault(report, result.fault)
             outcomes.append(None)
         else:
             outcomes.append(result.result == "pass")
@@ -340,7 +292,7 @@ def _follow(
 
 def _fetch_record(target: str, tree: RecordTree, resolver: Resolver, deadline: float | None) -> SpfRecord | None:
     if not valid_domain(target, multi_label=False):
-        tree.broken.append(f"{target!r} in an include or redirect is not a domain: receivers return a permanent error.")
+        tree.broken.append(("spf.include_not_domain", {"include": target}))
         return None
     lookup = resolver.lookup(target, "TXT", deadline=deadline)
     if lookup.failed:
@@ -351,19 +303,13 @@ def _fetch_record(target: str, tree: RecordTree, resolver: Resolver, deadline: f
         tree.void_names.append(target)
     records = select_records(lookup.records)
     if len(records) != 1:
-        found = "no SPF record" if not records else f"{len(records)} SPF records"
-        tree.broken.append(
-            f"{target} (included or redirected to) has {found}: receivers return a permanent error. "
-            "Remove that term or correct its target."
-        )
+        tree.broken.append(("spf.include_no_record", {"include": target, "count": len(records)}))
         return None
     try:
         return parse_record(records[0])
     except SpfSyntaxError as error:
-        tree.broken.append(
-            f"The SPF record of {target} (included or redirected to) has an error at character "
-            f"{error.position + 1}: {error.reason}. Receivers return a permanent error."
-        )
+        params = {"include": target, "position": error.position + 1, "detail": error.reason}
+        tree.broken.append(("spf.include_syntax", params))
         return None
 
 
@@ -386,11 +332,4 @@ def _literal(tokens: tuple[MacroToken, ...]) -> str | None:
 
 
 def _add_fault(report: SpfReport, lookup: Lookup) -> None:
-    code = lookup.fault_code or "dns.error"
-    if code in report.codes():
-        return
-    report.add(
-        code,
-        f"The DNS lookup of {lookup.name} ({lookup.rdtype}) failed ({lookup.outcome}): {_FAULT_ADVICE}",
-        Status.ERROR,
-    )
+    report.add_once(lookup.fault_code or "dns.error", Status.ERROR, lookup.fault_params)

@@ -133,7 +133,7 @@ def test_missing_record_warns_with_a_monitoring_record_to_publish(resolver):
 
 def test_two_records_at_one_name_count_as_none(resolver):
     report = dmarc(resolver, "two")
-    assert report.codes() == ["dmarc.syntax"]
+    assert report.codes() == ["dmarc.multiple_records"]
     assert report.status is Status.FAIL
     assert "2 DMARC records" in report.problems[0].message
     assert report.record is None and report.effective_policy is None
@@ -219,7 +219,7 @@ def test_provider_passes_through_dkim_even_under_strict_alignment(resolver):
 
 def test_provider_with_neither_is_told_what_receivers_do(resolver):
     failing = DkimReport(selector="odoo", selectors_checked=("odoo",))
-    failing.add("dkim.missing", "no key", Status.FAIL)
+    failing.add("dkim.missing_key", Status.FAIL, {"name": "odoo._domainkey.example.com", "provider": "Odoo"})
     report = dmarc(resolver, "quarantined", dkim=failing)
     assert (report.dkim_aligned, report.provider_can_pass) == (False, False)
     assert "quarantine" in report.advice

@@ -1,0 +1,163 @@
+"""The English sentence of every finding, by its stable code.
+
+A problem (see report.Problem) carries a `code` and the `params` its sentence
+needs: every variable part (domain, address, record, count...) is a param, and
+its `message` is rendered from this table, so the English text and the data
+can never drift apart. A user interface in another language keeps its own
+table keyed by the same codes and fills it with the same params: the
+placeholders are `%(name)s`, the syntax of Python's %-formatting and of Odoo's
+translations. Param values are strings or integers.
+
+Params named `detail` hold a technical fragment (a parser's reason, a DNS
+server's reply) that has no translation: show it as it is.
+"""
+
+import re
+from collections.abc import Mapping
+
+MESSAGES: dict[str, str] = {
+    # The domain itself.
+    "domain.not_found": (
+        "The domain %(domain)s does not exist in DNS: check the spelling, or register the domain before "
+        "sending mail from it."
+    ),
+    # DNS faults. Timeouts, refusals and unusable replies come from the DNS server this check asks (the
+    # configured one, or the system's); SERVFAIL is that server saying the domain's own name servers failed.
+    "dns.timeout": (
+        "The DNS server %(nameserver)s did not answer about %(name)s in time (%(detail)s): the result is "
+        "unknown. Check that this DNS server is reachable, or try again later."
+    ),
+    "dns.refused": (
+        "The DNS server %(nameserver)s refused to answer about %(name)s (%(detail)s): the result is unknown. "
+        "Check the DNS servers this check asks."
+    ),
+    "dns.servfail": (
+        "The name servers of %(name)s failed to answer (%(nameserver)s %(detail)s): the result is unknown "
+        "until the domain's DNS answers again."
+    ),
+    "dns.error": (
+        "The DNS server %(nameserver)s gave no usable answer about %(name)s (%(detail)s): the result is unknown."
+    ),
+    # SPF.
+    "spf.missing": (
+        "%(domain)s has no SPF record: publish this TXT record so that receivers accept the mail "
+        "%(provider)s sends for you."
+    ),
+    "spf.multiple_records": (
+        "%(domain)s has %(count)s SPF records (%(records)s); receivers then reject all of them (permerror). "
+        "Merge them into a single TXT record starting with v=spf1 and delete the others."
+    ),
+    "spf.syntax": (
+        "The SPF record of %(domain)s has an error at character %(position)s: %(detail)s. Receivers treat the "
+        "whole record as a permanent error: correct it."
+    ),
+    "spf.include_not_domain": (
+        "The SPF record of %(domain)s includes or redirects to %(include)s, which is not a domain: receivers "
+        "return a permanent error. Correct that term."
+    ),
+    "spf.include_no_record": (
+        "The SPF record of %(domain)s includes or redirects to %(include)s, which has %(count)s SPF records "
+        "instead of one: receivers return a permanent error. Remove that term or correct its target."
+    ),
+    "spf.include_syntax": (
+        "The SPF record of %(include)s, included by or redirected to from %(domain)s, has an error at "
+        "character %(position)s: %(detail)s. Receivers return a permanent error."
+    ),
+    "spf.include_loop": (
+        "The SPF record of %(domain)s loops (%(loop)s): receivers follow it until they pass %(limit)s DNS "
+        "lookups and return a permanent error. Remove the include or redirect that closes the loop."
+    ),
+    "spf.too_many_lookups": (
+        "The SPF record of %(domain)s needs %(count)s DNS lookups, more than the limit of %(limit)s: receivers "
+        "return a permanent error. Remove includes you no longer use, or replace them with ip4:/ip6: ranges."
+    ),
+    "spf.near_lookup_limit": (
+        "The SPF record of %(domain)s needs %(count)s DNS lookups, close to the limit of %(limit)s: one more "
+        "include would break it. Remove includes you no longer use."
+    ),
+    "spf.too_many_void_lookups": (
+        "%(count)s lookups of the SPF record of %(domain)s find nothing (%(names)s), more than the limit of "
+        "%(limit)s: receivers return a permanent error. Remove the terms that point to names without records."
+    ),
+    "spf.ptr_used": (
+        "The SPF record of %(domain)s uses the ptr mechanism (in the record of %(where)s), which is slow, "
+        "unreliable and discouraged (RFC 7208, 5.5): replace it with ip4:, ip6: or a: terms."
+    ),
+    "spf.allows_all": (
+        "The SPF record of %(domain)s authorizes every server on the Internet to send as %(domain)s "
+        "(+all in %(where)s): end the record with ~all or -all instead."
+    ),
+    "spf.sender_not_authorized": (
+        "The SPF record of %(domain)s does not authorize %(provider)s's servers: add %(mechanism)s right after v=spf1."
+    ),
+    "spf.suggested_over_limit": (
+        "The SPF record to publish for %(domain)s would need %(count)s DNS lookups, more than the limit of "
+        "%(limit)s: remove includes you no longer use, or replace them with ip4:/ip6: ranges, before "
+        "publishing it."
+    ),
+    # DKIM.
+    "dkim.missing": (
+        "No DKIM key at %(name)s: publish the CNAME to %(target)s, %(provider)s's key, so its mail is signed for you."
+    ),
+    "dkim.missing_cname": (
+        "No DKIM record at %(name)s: enable DKIM in %(provider)s's admin console and publish its CNAME."
+    ),
+    "dkim.missing_key": (
+        "No DKIM key at %(name)s: publish the public key %(provider)s gives you (in its admin console, or from "
+        "your mail server's DKIM set-up) as a TXT record there, in place of <public key>."
+    ),
+    "dkim.missing_at_target": (
+        "%(name)s points to %(target)s, where no DKIM key is published: enable DKIM for this domain in "
+        "%(provider)s, or ask its support to publish the key."
+    ),
+    "dkim.wrong_target": (
+        "%(name)s points to %(target)s, not to %(provider)s's key (%(expected)s): mail %(provider)s signs for "
+        "you fails DKIM. Make the CNAME point to the provider's key."
+    ),
+    "dkim.syntax": "The DKIM record at %(name)s is unusable: %(detail)s. Publish the key again.",
+    "dkim.revoked": (
+        "The key at %(name)s is revoked (empty p=): nothing signed with it passes. Publish the current key."
+    ),
+    "dkim.weak_key": (
+        "The RSA key at %(name)s has %(bits)s bits: receivers ignore keys under 1024 bits and may stop "
+        "accepting keys under 2048. Publish a key of 2048 bits."
+    ),
+    "dkim.not_cname": (
+        "%(name)s holds a copy of %(provider)s's key as TXT: it breaks at the provider's next key rotation. "
+        "Publish the CNAME instead."
+    ),
+    # DMARC.
+    "dmarc.missing": (
+        "%(domain)s publishes no DMARC policy: receivers decide alone what to do with mail that fails. Publish "
+        "p=none to receive reports, then move to quarantine or reject once they show all your mail passes."
+    ),
+    "dmarc.multiple_records": (
+        "_dmarc.%(domain)s holds %(count)s DMARC records, so receivers ignore them all: keep only one."
+    ),
+    "dmarc.syntax": "The DMARC record of %(domain)s: %(detail)s. Publish the corrected record.",
+    # An address Odoo sends as.
+    "address.dmarc_reject": (
+        "The DMARC policy of %(domain)s is reject: receivers refuse mail that Odoo sends as %(address)s. Give "
+        "this user an address on a domain you manage, or, if %(domain)s is yours, authorize the servers Odoo "
+        "sends through in its SPF and DKIM records."
+    ),
+    "address.dmarc_quarantine": (
+        "The DMARC policy of %(domain)s is quarantine: mail that Odoo sends as %(address)s lands in spam. Give "
+        "this user an address on a domain you manage, or, if %(domain)s is yours, authorize the servers Odoo "
+        "sends through in its SPF and DKIM records."
+    ),
+    "address.free_mail": (
+        "%(domain)s is a public email service: Odoo can never be authorized to send as %(address)s. Give this "
+        "user an address on a domain you manage."
+    ),
+}
+
+_PLACEHOLDER = re.compile(r"%\((\w+)\)s")
+PLACEHOLDERS: dict[str, frozenset[str]] = {
+    code: frozenset(_PLACEHOLDER.findall(template)) for code, template in MESSAGES.items()
+}
+
+
+def render(code: str, params: Mapping[str, str | int]) -> str:
+    """The English sentence of `code` filled with `params`; raises KeyError for an unknown code or param."""
+    return MESSAGES[code] % params

@@ -1,0 +1,109 @@
+"""Every finding has its sentence in maildns.messages, filled from its params alone.
+
+The scenario zones (served by Knot) and the DNS fault proxy produce every code the engine emits;
+each problem must carry exactly the params its template names, and every template must be used.
+"""
+
+import pytest
+from dnsproxy import Fault, FaultProxy
+
+from maildns import Resolver
+from maildns.check import check_domain
+from maildns.messages import MESSAGES, PLACEHOLDERS, render
+from maildns.report import Problem, Status
+
+# (target, provider, DKIM selectors) whose reports, taken together, hold every code of the table.
+SCENARIOS = [
+    ("nothere.check.test", "odoo", None),
+    ("google-only.check.test", "odoo", None),
+    ("bare.check.test", "odoo", None),
+    ("pasted.check.test", "odoo", None),
+    ("multiple.spf-audit.test", "odoo", None),
+    ("syntax.spf-audit.test", "odoo", None),
+    ("broken-include.spf-audit.test", "odoo", None),
+    ("loop.spf-audit.test", "odoo", None),
+    ("over.spf-audit.test", "odoo", None),
+    ("near.spf-audit.test", "odoo", None),
+    ("merge-over.spf-audit.test", "odoo", None),
+    ("void.spf-audit.test", "odoo", None),
+    ("ptr.spf-audit.test", "odoo", None),
+    ("plus-all.spf-audit.test", "odoo", None),
+    ("include-not-domain.messages.test", "odoo", None),
+    ("include-syntax.messages.test", "odoo", None),
+    ("odoo-elsewhere.dkim-scenarios.test", "odoo", None),
+    ("ms-one.dkim-scenarios.test", "microsoft", None),
+    ("ms-nokey.dkim-scenarios.test", "microsoft", None),
+    ("google-nothing.dkim-scenarios.test", "google", None),
+    ("revoked.dkim-scenarios.test", "ip:192.0.2.25", ["mail"]),
+    ("rsa1024.dkim-scenarios.test", "ip:192.0.2.25", ["mail"]),
+    ("badb64.dkim-scenarios.test", "ip:192.0.2.25", ["mail"]),
+    ("two.dmarc-scenarios.test", "odoo", None),
+    ("lowercase.dmarc-scenarios.test", "odoo", None),
+    ("jo@yahoo.com", "odoo", None),
+    ("kim@quarantined.dmarc-scenarios.test", "odoo", None),
+]
+FAULTS = [Fault.DROP, Fault.SERVFAIL, Fault.REFUSED, Fault.GARBAGE]
+
+
+@pytest.fixture(scope="module")
+def emitted(zone_server) -> list[Problem]:
+    """Every problem of every scenario, and of a domain behind each DNS fault."""
+    resolver = Resolver([zone_server.address], timeout=1.0, lifetime=3.0)
+    problems = []
+    for target, provider, selectors in SCENARIOS:
+        report = check_domain(target, provider=provider, dkim_selectors=selectors, resolver=resolver)
+        problems += report.all_problems()
+    for fault in FAULTS:
+        with FaultProxy(zone_server.address) as proxy:
+            proxy.add_rule("good.check.test", fault, "TXT")
+            faulty = Resolver([proxy.address], timeout=0.3, lifetime=0.6)
+            problems += check_domain("good.check.test", resolver=faulty, timeout=2.0).all_problems()
+    return problems
+
+
+def test_every_code_of_the_table_is_emitted_and_every_emitted_code_has_a_sentence(emitted):
+    assert {problem.code for problem in emitted} == set(MESSAGES)
+
+
+def test_each_problem_carries_exactly_the_params_of_its_sentence(emitted):
+    for problem in emitted:
+        assert set(problem.params) == PLACEHOLDERS[problem.code], problem.code
+        assert all(isinstance(value, str | int) for value in problem.params.values()), problem.code
+        assert problem.message == render(problem.code, problem.params)
+
+
+def test_the_json_form_carries_code_and_params(emitted):
+    for problem in emitted:
+        data = problem.to_dict()
+        assert (data["code"], data["params"], data["message"]) == (problem.code, problem.params, problem.message)
+
+
+def test_another_language_renders_from_code_and_params_alone(emitted):
+    french = {code: template.replace("The ", "Le ", 1) for code, template in MESSAGES.items()}
+    for problem in emitted:
+        assert french[problem.code] % problem.params
+
+
+def test_a_problem_without_a_sentence_or_with_other_params_is_refused():
+    with pytest.raises(ValueError, match="no message"):
+        Problem("spf.unheard_of", Status.FAIL, {})
+    with pytest.raises(ValueError, match="params"):
+        Problem("domain.not_found", Status.FAIL, {"domain": "example.com", "extra": 1})
+
+
+def test_dns_faults_say_which_server_failed(emitted):
+    faults = {problem.code: problem for problem in emitted if problem.code.startswith("dns.")}
+    assert faults["dns.servfail"].message.startswith("The name servers of good.check.test failed to answer")
+    for code in ("dns.timeout", "dns.refused", "dns.error"):
+        assert faults[code].message.startswith(f"The DNS server {faults[code].params['nameserver']} ")
+        assert faults[code].params["nameserver"].startswith("127.0.0.1:")
+
+
+def test_an_unreachable_nameserver_is_named_once_per_report():
+    resolver = Resolver(["127.0.0.1:9"], timeout=0.2, lifetime=0.5)
+    report = check_domain("good.check.test", resolver=resolver, timeout=1.0)
+    assert report.status is Status.ERROR
+    (fault,) = report.faults()
+    assert fault.code == "dns.refused"
+    assert fault.params["nameserver"] == "127.0.0.1:9"
+    assert "The DNS server 127.0.0.1:9 refused to answer" in fault.message
