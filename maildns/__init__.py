@@ -5,17 +5,16 @@ monitoring system and from the mail_domain_health Odoo addon.
 """
 
 from . import messages, spf
-from .aggregate import AggregateReport, Attribution, ReportError, attribute_sources, parse_report
+from .address import address_verdict
 from .check import check_domain, check_domains
 from .dns import Lookup, Outcome, Resolver
 from .errors import InvalidNameserver, InvalidProvider, InvalidTarget, MailDNSError
+from .names import is_public_dns_name
 from .providers import PROVIDERS, Provider, get_provider
 from .report import DomainReport, Problem, Record, Status
 
 __all__ = [
     "PROVIDERS",
-    "AggregateReport",
-    "Attribution",
     "DomainReport",
     "InvalidNameserver",
     "InvalidProvider",
@@ -26,14 +25,13 @@ __all__ = [
     "Problem",
     "Provider",
     "Record",
-    "ReportError",
     "Resolver",
     "Status",
-    "attribute_sources",
+    "address_verdict",
     "check_domain",
     "check_domains",
     "get_provider",
+    "is_public_dns_name",
     "messages",
-    "parse_report",
     "spf",
 ]

@@ -1,4 +1,11 @@
-"""Check whole domains (or addresses): SPF, DKIM, DMARC and the address itself."""
+"""Check whole domains (or addresses): SPF, DKIM, DMARC and the address itself.
+
+check_domain() and check_domains() take how the mail goes out: `provider`
+(who sends: see maildns.providers, and detect_sender() to find it as Odoo
+would) and, for addresses, `sent_as` (whether Odoo sends as the address
+itself or rewrites the From to its notifications address; see
+maildns.address).
+"""
 
 import time
 from collections.abc import Iterable
@@ -25,15 +32,18 @@ def check_domain(
     dkim_selectors: Iterable[str] | None = None,
     resolver: Resolver | None = None,
     timeout: float = DEFAULT_DOMAIN_TIMEOUT,
+    sent_as: bool = True,
 ) -> DomainReport:
     """Check one domain or email address.
 
+    sent_as: for an address, whether Odoo sends as the address itself (False: it rewrites the From to
+    its notifications address, and the address's DMARC policy no longer applies).
     Raises InvalidTarget or InvalidProvider for bad input; DNS faults are reported, never raised.
     """
     parsed = parse_target(target)
     sender = get_provider(provider)
     selectors = _selectors(dkim_selectors)
-    return _check(parsed, sender, selectors, resolver or Resolver(), timeout)
+    return _check(parsed, sender, selectors, resolver or Resolver(), timeout, sent_as)
 
 
 def check_domains(
@@ -44,8 +54,9 @@ def check_domains(
     resolver: Resolver | None = None,
     timeout: float = DEFAULT_DOMAIN_TIMEOUT,
     workers: int = DEFAULT_WORKERS,
+    sent_as: bool = True,
 ) -> list[DomainReport]:
-    """Check many targets concurrently, in the order given, sharing one DNS cache.
+    """Check many targets concurrently, in the order given, sharing one DNS cache (sent_as: see check_domain).
 
     Every target is validated before any DNS is asked, so bad input raises
     InvalidTarget without a partial run.
@@ -57,7 +68,7 @@ def check_domains(
     if not parsed:
         return []
     with ThreadPoolExecutor(max_workers=max(1, min(workers, len(parsed)))) as pool:
-        return list(pool.map(lambda item: _check(item, sender, selectors, shared, timeout), parsed))
+        return list(pool.map(lambda item: _check(item, sender, selectors, shared, timeout, sent_as), parsed))
 
 
 def _selectors(dkim_selectors: Iterable[str] | None) -> tuple[str, ...] | None:
@@ -74,25 +85,26 @@ def _check(
     selectors: tuple[str, ...] | None,
     resolver: Resolver,
     timeout: float,
+    sent_as: bool,
 ) -> DomainReport:
     started = time.monotonic()
     deadline = started + timeout
     domain = target.domain
     existence = resolver.lookup(domain, "TXT", deadline=deadline)
     if existence.outcome is Outcome.NXDOMAIN:
-        report = _not_found(target, provider)
+        report = _not_found(target, provider, sent_as)
     else:
         spf = audit_spf(domain, provider, resolver=resolver, deadline=deadline)
         dkim = audit_dkim(domain, provider, selectors, resolver=resolver, deadline=deadline)
         dmarc = audit_dmarc(domain, provider, spf=spf, dkim=dkim, resolver=resolver, deadline=deadline)
         report = DomainReport(target.text, domain, provider.name, spf, dkim, dmarc)
         if target.is_address:
-            report.address = audit_address(target, dmarc)
+            report.address = audit_address(target, dmarc, sent_as=sent_as)
     report.elapsed = time.monotonic() - started
     return report
 
 
-def _not_found(target: Target, provider: Provider) -> DomainReport:
+def _not_found(target: Target, provider: Provider, sent_as: bool) -> DomainReport:
     report = DomainReport(
         target.text,
         target.domain,
@@ -103,5 +115,5 @@ def _not_found(target: Target, provider: Provider) -> DomainReport:
     )
     report.problems.append(Problem("domain.not_found", Status.FAIL, {"domain": target.domain}))
     if target.is_address:
-        report.address = audit_address(target, report.dmarc)
+        report.address = audit_address(target, report.dmarc, sent_as=sent_as)
     return report

@@ -146,6 +146,10 @@ MESSAGES: dict[str, str] = {
         "this user an address on a domain you manage, or, if %(domain)s is yours, authorize the servers Odoo "
         "sends through in its SPF and DKIM records."
     ),
+    "address.rewritten": (
+        "Odoo sends the mail of %(address)s as its notifications address, with the author's name: the DMARC "
+        "policy of %(domain)s does not apply to it."
+    ),
     "address.free_mail": (
         "%(domain)s is a public email service: Odoo can never be authorized to send as %(address)s. Give this "
         "user an address on a domain you manage."

@@ -3,6 +3,7 @@
 import ipaddress
 import re
 import unicodedata
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 import idna
@@ -22,6 +23,28 @@ _CONFUSABLE_SCRIPTS = frozenset({"LATIN", "CYRILLIC", "GREEK"})
 # normalises the domain of every user and contact, so this case is worth its shortcut.
 _PLAIN_LABEL = r"[a-z0-9_](?:[a-z0-9_-]{0,61}[a-z0-9_])?"
 _PLAIN_NAME = re.compile(rf"{_PLAIN_LABEL}(?:\.{_PLAIN_LABEL})+", re.IGNORECASE | re.ASCII)
+# Names that never reach the public DNS, whatever is under them:
+# - localhost and invalid: RFC 6761 (6.3, 6.4) lets software treat them as special;
+# - local: multicast DNS (RFC 6762), and intranet, internal, private, corp, home, lan, the names that
+#   RFC 6762 appendix G lists as used privately; ICANN reserved internal for private use (2024) and
+#   will never delegate corp or home;
+# - home.arpa: home networks (RFC 8375); onion: Tor (RFC 7686); alt: non-DNS names (RFC 9476).
+# test and example stay public: RFC 6761 (6.2, 6.5) asks software not to treat them specially, and a
+# resolver may well answer for them (this engine's own tests serve .test zones).
+PRIVATE_SUFFIXES = (
+    "localhost",
+    "invalid",
+    "local",
+    "internal",
+    "intranet",
+    "private",
+    "corp",
+    "home",
+    "lan",
+    "home.arpa",
+    "onion",
+    "alt",
+)
 
 
 @dataclass(frozen=True)
@@ -50,6 +73,29 @@ def to_ascii(name: str) -> str:
     if _PLAIN_NAME.fullmatch(text) and len(text) <= MAX_NAME and not text.rpartition(".")[2].isdigit():
         return text.lower()
     return _validate(name, text)
+
+
+def is_public_dns_name(name: str, extra_suffixes: Iterable[str] = ()) -> bool:
+    """Whether `name` can be a name of the public DNS: a valid domain of two labels or more, not under a
+    special-use or private suffix (PRIVATE_SUFFIXES, and `extra_suffixes`, names a site keeps private).
+
+    Never raises for `name`: anything that is not a domain (an IP address, "localhost") is not public.
+    Raises InvalidTarget for an extra suffix that is not a name.
+    """
+    try:
+        ascii_name = to_ascii(name)
+    except InvalidTarget:
+        return False
+    private = PRIVATE_SUFFIXES + tuple(_suffix(suffix) for suffix in extra_suffixes)
+    return not any(ascii_name == suffix or ascii_name.endswith("." + suffix) for suffix in private)
+
+
+def _suffix(text: str) -> str:
+    """A suffix as A-labels; one label ("corp") is a suffix too."""
+    stripped = text.strip().strip(".")
+    if not stripped:
+        raise InvalidTarget(f"{text!r}: an empty suffix")
+    return ".".join(_label_to_ascii(label, text) for label in stripped.split("."))
 
 
 def _validate(name: str, text: str) -> str:

@@ -14,6 +14,13 @@ from .messages import PLACEHOLDERS, render
 
 
 class Status(StrEnum):
+    """How a finding, a part or a whole report stands.
+
+    INFO is for problems only: a fact worth showing (how the mail goes out) that changes no verdict.
+    Parts and reports are pass, warn, error or fail; an INFO problem leaves them at pass.
+    """
+
+    INFO = "info"
     PASS = "pass"
     WARN = "warn"
     ERROR = "error"
@@ -21,12 +28,12 @@ class Status(StrEnum):
 
 
 # fail outranks error: a known failure is worse news than an unknown answer.
-_RANK = {Status.PASS: 0, Status.WARN: 1, Status.ERROR: 2, Status.FAIL: 3}
+_RANK = {Status.INFO: -1, Status.PASS: 0, Status.WARN: 1, Status.ERROR: 2, Status.FAIL: 3}
 
 
 def worst(statuses) -> Status:
-    """The overall status of several: fail, else error, else warn, else pass."""
-    return max(statuses, key=_RANK.__getitem__, default=Status.PASS)
+    """The overall status of several: fail, else error, else warn, else pass (info counts as pass)."""
+    return max((Status.PASS, *statuses), key=_RANK.__getitem__)
 
 
 @dataclass(frozen=True)

@@ -1,14 +1,17 @@
-"""Addresses Odoo cannot send as: a reject or quarantine DMARC policy, or a public free-mail service."""
+"""Addresses Odoo cannot send as: a reject or quarantine DMARC policy, or a public free-mail service;
+and the same verdict when Odoo rewrites the From, and from stored facts without DNS."""
 
 from importlib import resources
 
 import pytest
 
-from maildns.address import FREE_MAIL_FILE, audit_address, free_mail_domains, is_free_mail
+from maildns import InvalidTarget
+from maildns.address import FREE_MAIL_FILE, address_verdict, audit_address, free_mail_domains, is_free_mail
+from maildns.check import check_domain, check_domains
 from maildns.dmarc import audit_dmarc
 from maildns.names import parse_target, to_ascii
 from maildns.providers import get_provider
-from maildns.report import DkimReport, DmarcReport, SpfReport, Status
+from maildns.report import DkimReport, DmarcReport, SpfReport, Status, worst
 
 ZONE = "dmarc-scenarios.test"
 ODOO = get_provider("odoo")
@@ -107,3 +110,81 @@ def test_shipped_list_holds_valid_unique_domains_and_is_read_once():
     for _ in range(3):
         free_mail_domains()
     assert free_mail_domains.cache_info().misses == 1
+
+
+# How the mail goes out: as the address itself, or rewritten to Odoo's notifications address.
+
+
+def test_rewritten_from_makes_the_domain_policy_irrelevant(resolver):
+    report = check_domain(f"kim@own.{ZONE}", resolver=resolver, sent_as=False)
+    assert report.address.codes() == ["address.rewritten"]
+    (rewritten,) = report.address.problems
+    assert rewritten.status is Status.INFO
+    assert rewritten.params == {"address": f"kim@own.{ZONE}", "domain": f"own.{ZONE}"}
+    assert "notifications address" in rewritten.message
+    # An INFO finding changes no verdict.
+    assert report.address.status is Status.PASS
+
+
+def test_rewritten_free_mail_address_still_warns_it_is_public(resolver):
+    report = check_domain("jo@yahoo.com", resolver=resolver, sent_as=False)
+    assert report.address.codes() == ["address.rewritten", "address.free_mail"]
+    assert report.address.status is Status.WARN
+
+
+def test_bulk_run_passes_the_sending_context_to_every_address(resolver):
+    reports = check_domains([f"kim@own.{ZONE}", f"kim@quarantined.{ZONE}"], resolver=resolver, sent_as=False)
+    assert [report.address.codes() for report in reports] == [["address.rewritten"], ["address.rewritten"]]
+
+
+@pytest.mark.parametrize("address", ["jo@yahoo.com", f"kim@own.{ZONE}", f"kim@quarantined.{ZONE}", "jo@gmail.com"])
+@pytest.mark.parametrize("sent_as", [True, False])
+def test_verdict_from_stored_facts_is_the_verdict_of_the_check(resolver, address, sent_as):
+    report = check_domain(address, resolver=resolver, sent_as=sent_as)
+    stored = report.to_dict()
+    verdict = address_verdict(
+        address,
+        effective_policy=stored["dmarc"]["effective_policy"],
+        provider_can_pass=stored["dmarc"]["provider_can_pass"],
+        free_mail=stored["address"]["free_mail"],
+        sent_as=sent_as,
+    )
+    assert verdict == report.address.problems
+
+
+@pytest.mark.parametrize(
+    ("policy", "can_pass", "sent_as", "codes"),
+    [
+        ("reject", False, True, ["address.dmarc_reject"]),
+        ("reject", None, True, ["address.dmarc_reject"]),
+        ("reject", True, True, []),
+        ("quarantine", False, True, ["address.dmarc_quarantine"]),
+        ("none", False, True, []),
+        (None, None, True, []),
+        ("reject", False, False, ["address.rewritten"]),
+        ("quarantine", None, False, ["address.rewritten"]),
+    ],
+)
+def test_address_verdict_without_dns(policy, can_pass, sent_as, codes):
+    problems = address_verdict("Kim@Example.COM", effective_policy=policy, provider_can_pass=can_pass, sent_as=sent_as)
+    assert [problem.code for problem in problems] == codes
+    assert all(problem.params == {"address": "Kim@example.com", "domain": "example.com"} for problem in problems)
+
+
+def test_address_verdict_looks_free_mail_up_unless_told():
+    assert [
+        problem.code for problem in address_verdict("jo@gmx.de", effective_policy=None, provider_can_pass=None)
+    ] == ["address.free_mail"]
+    assert address_verdict("jo@gmx.de", effective_policy=None, provider_can_pass=None, free_mail=False) == []
+
+
+@pytest.mark.parametrize("text", ["example.com", "jo@", "a@b@c.example", ""])
+def test_address_verdict_needs_an_address(text):
+    with pytest.raises(InvalidTarget):
+        address_verdict(text, effective_policy=None, provider_can_pass=None)
+
+
+def test_info_counts_as_pass_in_every_verdict():
+    assert worst([Status.INFO]) is Status.PASS
+    assert worst([Status.INFO, Status.WARN]) is Status.WARN
+    assert worst([]) is Status.PASS

@@ -3,7 +3,7 @@
 import pytest
 
 from maildns import InvalidTarget
-from maildns.names import parse_target, to_ascii
+from maildns.names import is_public_dns_name, parse_target, to_ascii
 
 
 @pytest.mark.parametrize(
@@ -79,3 +79,65 @@ def test_bad_addresses_say_what_is_wrong(text, fragment):
 def test_invalid_target_is_a_value_error():
     with pytest.raises(ValueError):
         parse_target("")
+
+
+# Which names can be asked of the public DNS (a sending host, an alias domain).
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "example.com",
+        "Mail.Example.COM.",
+        "smtp.gmail.com",
+        "bücher.example",
+        "_dmarc.example.org",
+        # RFC 6761 asks software not to treat test and example names specially.
+        "good.check.test",
+        "mail.acme.example",
+        # Only the last labels count: a label named like a private suffix elsewhere is fine.
+        "local.example.com",
+        "corp.example.net",
+    ],
+)
+def test_public_names(name):
+    assert is_public_dns_name(name) is True
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "localhost",
+        "mail.localhost",
+        "printer.local",
+        "nas.home.arpa",
+        "erp.internal",
+        "mail.lan",
+        "gw.corp",
+        "router.home",
+        "files.intranet",
+        "db.private",
+        "anything.invalid",
+        "hidden.onion",
+        "name.alt",
+        "mailserver",
+        "192.0.2.25",
+        "::1",
+        "a..b",
+        "",
+    ],
+)
+def test_private_special_and_malformed_names_are_not_public(name):
+    assert is_public_dns_name(name) is False
+
+
+def test_a_site_can_name_its_own_private_suffixes():
+    assert is_public_dns_name("mail.ad.acme.com", ["ad.acme.com"]) is False
+    assert is_public_dns_name("mail.ad.acme.com", ["AD.Acme.com."]) is False
+    assert is_public_dns_name("mail.acme.com", ["ad.acme.com"]) is True
+    assert is_public_dns_name("srv.büro", ["büro"]) is False
+
+
+def test_a_suffix_that_is_no_name_is_refused():
+    with pytest.raises(InvalidTarget):
+        is_public_dns_name("mail.acme.com", ["."])
