@@ -6,6 +6,7 @@ monitoring system and from the mail_domain_health Odoo addon.
 
 from . import messages, spf
 from .address import address_verdict
+from .aggregate import AggregateReport, Attribution, ReportError, attribute_sources, parse_report
 from .check import check_domain, check_domains
 from .dns import Lookup, Outcome, Resolver
 from .errors import InvalidNameserver, InvalidProvider, InvalidTarget, MailDNSError
@@ -15,6 +16,8 @@ from .report import DomainReport, Problem, Record, Status
 
 __all__ = [
     "PROVIDERS",
+    "AggregateReport",
+    "Attribution",
     "DomainReport",
     "InvalidNameserver",
     "InvalidProvider",
@@ -25,13 +28,16 @@ __all__ = [
     "Problem",
     "Provider",
     "Record",
+    "ReportError",
     "Resolver",
     "Status",
     "address_verdict",
+    "attribute_sources",
     "check_domain",
     "check_domains",
     "get_provider",
     "is_public_dns_name",
     "messages",
+    "parse_report",
     "spf",
 ]

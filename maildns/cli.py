@@ -1,15 +1,28 @@
-"""Command line: python -m maildns check TARGET... | python -m maildns spf DOMAIN --ip ADDR.
+"""Command line: python -m maildns check TARGET... | spf DOMAIN --ip ADDR | report FILE...
 
-Exit status follows the monitoring-plugin convention: 0 pass, 1 warn,
-2 fail, 3 error (the worst over all targets), and 64 for bad input.
+Exit status of check follows the monitoring-plugin convention: 0 pass, 1 warn,
+2 fail, 3 error (the worst over all targets), and 64 for bad input. report
+exits 0 when every file is a report, 65 (EX_DATAERR) when one is not.
 """
 
 import argparse
 import ipaddress
 import json
+import os
 import sys
 from typing import NoReturn, TextIO
 
+from .aggregate import (
+    AggregateReport,
+    Attribution,
+    Limits,
+    ReportError,
+    SourceTotal,
+    attribute_sources,
+    iso_utc,
+    parse_report,
+    summarize,
+)
 from .check import DEFAULT_DOMAIN_TIMEOUT, check_domains
 from .dns import DEFAULT_TIMEOUT, Resolver
 from .errors import MailDNSError
@@ -17,6 +30,7 @@ from .names import parse_target, to_ascii
 from .report import DomainReport, Status, worst
 
 EXIT_USAGE = 64
+EXIT_NOT_A_REPORT = 65
 EXIT_CODES = {Status.PASS: 0, Status.WARN: 1, Status.FAIL: 2, Status.ERROR: 3}
 # Worst first, as monitoring reads it: a known failure outranks an unknown answer.
 _EXIT_RANK = [Status.FAIL, Status.ERROR, Status.WARN, Status.PASS]
@@ -77,7 +91,34 @@ def build_parser() -> argparse.ArgumentParser:
     spf.add_argument("--helo", help="the HELO/EHLO name given by the sender")
     spf.add_argument("--sender", help="the envelope sender (MAIL FROM); default postmaster@DOMAIN")
     _add_dns_options(spf)
+    _add_report_command(commands)
     return parser
+
+
+def _add_report_command(commands) -> None:
+    report = commands.add_parser(
+        "report",
+        help="read DMARC aggregate reports (XML, gzip, zip, or the messages that carry them)",
+        description="Print each DMARC aggregate report and the totals: messages, the DMARC pass rate, "
+        "and who sends from each source IP (by the SPF records that authorize it).",
+        epilog="Exit status: 0 when every file is a report, 65 when one is not (one line on stderr says why), "
+        "64 for bad usage.",
+    )
+    report.add_argument("files", nargs="+", metavar="FILE", help="a report file or an email message; - reads stdin")
+    report.add_argument("--json", action="store_true", help="print a JSON array of reports")
+    report.add_argument(
+        "--own-ip",
+        action="append",
+        dest="own_ips",
+        metavar="ADDR[/LEN]",
+        help="an address or network of your own mail servers (repeatable)",
+    )
+    report.add_argument(
+        "--no-attribution",
+        action="store_true",
+        help="do not ask the DNS who sends from each source IP (offline use)",
+    )
+    _add_dns_options(report)
 
 
 def _add_dns_options(parser: argparse.ArgumentParser) -> None:
@@ -112,7 +153,9 @@ def main(argv: list[str] | None = None, *, stdout: TextIO = sys.stdout, stderr: 
     try:
         args = parser.parse_args(argv)
         if args.command is None:
-            raise UsageError("a command is required: check or spf (see --help)")
+            raise UsageError("a command is required: check, spf or report (see --help)")
+        if args.command == "report":
+            return _run_report(args, stdout, stderr)
         resolver = Resolver(args.nameservers, timeout=args.timeout, lifetime=max(args.timeout * 2, args.timeout))
         if args.command == "spf":
             return _run_spf(args, resolver, stdout)
@@ -198,3 +241,117 @@ def _dmarc_details(domain: str, dmarc) -> list[str]:
         lines.append(f"applied as p={dmarc.effective_policy}" + (" (t=y: testing)" if dmarc.testing else ""))
     lines.extend(f"note: {note}" for note in dmarc.notes)
     return lines
+
+
+def _run_report(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
+    for path in args.files:
+        if path != "-" and not (os.path.isfile(path) and os.access(path, os.R_OK)):
+            raise UsageError(f"{path}: no such readable file")
+    reports: list[AggregateReport] = []
+    refused = 0
+    for path in args.files:
+        try:
+            reports += parse_report(_read(path), filename=os.path.basename(path) if path != "-" else None)
+        except ReportError as error:
+            stderr.write(f"maildns: {path}: {_one_line(error)}\n")
+            refused += 1
+    reports, duplicates = _distinct(reports)
+    attributions = {}
+    if not args.no_attribution and reports:
+        resolver = Resolver(args.nameservers, timeout=args.timeout, lifetime=max(args.timeout * 2, args.timeout))
+        attributions = attribute_sources(reports, resolver=resolver, own_ips=args.own_ips or ())
+    if args.json:
+        json.dump([report.to_dict(attributions) for report in reports], stdout, indent=2)
+        stdout.write("\n")
+    else:
+        stdout.write(render_reports(reports, attributions))
+        if duplicates:
+            stdout.write(f"Skipped {_plural(duplicates, 'report')} met twice (same reporter and report id).\n")
+    return EXIT_NOT_A_REPORT if refused else 0
+
+
+def _distinct(reports: list[AggregateReport]) -> tuple[list[AggregateReport], int]:
+    """The reports without those met before (the same report in a message and as a file): RFC 9990 5.1 ids."""
+    seen: set[tuple[str, str, str]] = set()
+    distinct = []
+    for report in reports:
+        key = (report.org_name, report.report_id, report.policy.domain)
+        if key not in seen:
+            seen.add(key)
+            distinct.append(report)
+    return distinct, len(reports) - len(distinct)
+
+
+def _read(path: str) -> bytes:
+    # One byte over the limit is enough for parse_report to refuse the file without reading it all.
+    size = Limits().input_bytes + 1
+    if path == "-":
+        return sys.stdin.buffer.read(size)
+    try:
+        with open(path, "rb") as handle:
+            return handle.read(size)
+    except OSError as error:
+        raise UsageError(f"{path}: {error.strerror}") from None
+
+
+def render_reports(reports: list[AggregateReport], attributions: dict[str, Attribution]) -> str:
+    """Each report in a few lines, then the totals and a line per source IP, busiest first."""
+    blocks = [_render_report(report) for report in reports]
+    totals = summarize(reports, attributions)
+    lines = [f"Totals: {_plural(totals.reports, 'report')}, {_passed(totals.messages, totals.passed)}"]
+    if totals.sources:
+        lines += _source_table(totals.sources)
+    return "\n".join([*blocks, "\n".join(lines) + "\n"])
+
+
+def _render_report(report: AggregateReport) -> str:
+    policy = report.policy
+    tags = {"p": policy.p, "sp": policy.sp, "np": policy.np, "adkim": policy.adkim, "aspf": policy.aspf}
+    tags |= {"t": policy.testing, "pct": policy.pct, "fo": policy.fo, "discovery": policy.discovery_method}
+    contact = f" <{report.email}>" if report.email else ""
+    lines = [
+        f"Report {report.report_id} from {report.org_name}{contact}",
+        f"  {policy.domain}, {iso_utc(report.begin)} to {iso_utc(report.end)}, {report.format.upper()[:3]} "
+        f"{report.format[3:]}",
+        "  policy " + " ".join(f"{name}={value}" for name, value in tags.items() if value is not None),
+        f"  {_plural(len(report.records), 'record')}, {_passed(report.messages, report.passed)}",
+    ]
+    lines += [f"  reporter's error: {error}" for error in report.errors]
+    return "\n".join(lines) + "\n"
+
+
+def _plural(count: int, noun: str) -> str:
+    return f"{count:,} {noun}{'' if count == 1 else 's'}"
+
+
+def _passed(messages: int, passed: int) -> str:
+    rate = f" ({passed / messages:.1%})" if messages else ""
+    return f"{messages:,} messages, {passed:,} passed DMARC{rate}"
+
+
+def _source_table(sources: tuple[SourceTotal, ...]) -> list[str]:
+    rows = [("source", "sender", "messages", "SPF aligned", "DKIM aligned", "disposition")]
+    for source in sources:
+        dispositions = ", ".join(f"{name} {count:,}" for name, count in sorted(source.dispositions.items()))
+        counts = (f"{source.messages:,}", f"{source.spf_aligned:,}", f"{source.dkim_aligned:,}")
+        rows.append((source.ip, _sender(source.attribution), *counts, dispositions))
+    widths = [max(len(row[column]) for row in rows) for column in range(5)]
+    return [
+        "  "
+        + "  ".join(
+            [row[0].ljust(widths[0]), row[1].ljust(widths[1])]
+            + [row[column].rjust(widths[column]) for column in (2, 3, 4)]
+            + [row[5]]
+        ).rstrip()
+        for row in rows
+    ]
+
+
+def _sender(attribution: Attribution | None) -> str:
+    """Who sends from the IP: the provider or SPF record that authorizes it, and its reverse name."""
+    if attribution is None:
+        return "-"
+    if attribution.reverse_name is None:
+        return attribution.label
+    unconfirmed = "" if attribution.reverse_confirmed else " (unconfirmed)"
+    return f"{attribution.label}, {attribution.reverse_name}{unconfirmed}"

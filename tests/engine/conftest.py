@@ -32,6 +32,7 @@ _FAULT_ROWS: list[tuple[str, int, int, float]] = []
 _HOSTILE_ROWS: list[tuple[str, int, int, float, str, str]] = []
 # Examples hypothesis ran per parser, printed when the run ends.
 FUZZ_EXAMPLES: Counter[str] = Counter()
+_REPORT_ROWS: list[tuple[str, int, int, float, str]] = []
 
 
 @pytest.fixture
@@ -56,7 +57,24 @@ def pytest_runtest_logreport(report):
         _CONFORMANCE.setdefault(suite, Counter())[report.outcome] += 1
 
 
+@pytest.fixture
+def hostile_report_table():
+    """Rows (file, size in bytes, peak bytes, seconds, why it was refused) printed when the run ends."""
+    return _REPORT_ROWS
+
+
+def _write_report_table(terminalreporter):
+    width = max(len(row[0]) for row in _REPORT_ROWS) + 2
+    terminalreporter.write_line("")
+    terminalreporter.write_line("Hostile aggregate report files through parse_report (default limits):")
+    terminalreporter.write_line(f"{'file':<{width}}{'bytes':>12}{'peak KiB':>10}{'seconds':>9}  refused because")
+    for name, size, peak, elapsed, reason in _REPORT_ROWS:
+        terminalreporter.write_line(f"{name:<{width}}{size:>12,}{peak // 1024:>10}{elapsed:>9.2f}  {reason}")
+
+
 def pytest_terminal_summary(terminalreporter):
+    if _REPORT_ROWS:
+        _write_report_table(terminalreporter)
     if _CONFORMANCE:
         from test_spf_conformance import RFC4408_CASES, RFC7208_CASES, RFC7208_CHANGED
 

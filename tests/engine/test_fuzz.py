@@ -1,9 +1,13 @@
 """Whatever the input, every parser gives a result or its documented error, never another exception."""
 
+import json
+
 from conftest import FUZZ_EXAMPLES
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
+from reports.build import samples, xml
 
+from maildns.aggregate import ReportError, parse_report
 from maildns.dkim import InvalidKey, parse_key_record
 from maildns.dmarc import parse_dmarc
 from maildns.errors import MailDNSError
@@ -148,3 +152,64 @@ def test_domain_shortcut_agrees_with_the_full_validation(text):
         assert isinstance(got, MailDNSError), (text, got)
     else:
         assert got == expected
+
+
+# Aggregate reports: real samples in every packaging, damaged; random XML made of the report's own
+# element names; and plain random bytes.
+REPORT_SAMPLES = [*samples().values(), *(xml(name) for name in ("yahoo", "google", "microsoft", "rfc9990"))]
+REPORT_WORDS = [
+    "feedback",
+    "report_metadata",
+    "org_name",
+    "report_id",
+    "date_range",
+    "begin",
+    "end",
+    "policy_published",
+    "domain",
+    "p",
+    "record",
+    "row",
+    "source_ip",
+    "count",
+    "policy_evaluated",
+    "identifiers",
+    "auth_results",
+    "dkim",
+    "spf",
+    "result",
+    "scope",
+    "xs:schema",
+]
+_report_tokens = st.one_of(
+    st.sampled_from(REPORT_WORDS).map(lambda name: f"<{name}>"),
+    st.sampled_from(REPORT_WORDS).map(lambda name: f"</{name}>"),
+    st.sampled_from(["192.0.2.1", "2001:db8::1", "17", "1736899200", "pass", "PASS", "none", "&amp;", "\x00", "é"]),
+)
+random_feedback = st.lists(_report_tokens, max_size=60).map(lambda tokens: "".join(tokens).encode("utf-8"))
+
+
+@st.composite
+def damaged_samples(draw) -> bytes:
+    data = bytearray(draw(st.sampled_from(REPORT_SAMPLES)))
+    for _ in range(draw(st.integers(1, 4))):
+        position = draw(st.integers(0, len(data)))
+        removed = draw(st.integers(0, 16))
+        data[position : position + removed] = draw(st.binary(max_size=8))
+    if draw(st.booleans()):
+        del data[draw(st.integers(0, len(data))) :]
+    return bytes(data)
+
+
+@FUZZ
+@given(st.one_of(damaged_samples(), random_feedback, st.binary(max_size=300)))
+def test_aggregate_report_parser(data):
+    FUZZ_EXAMPLES["aggregate_report_parser"] += 1
+    try:
+        reports = parse_report(data)
+    except ReportError as error:
+        assert str(error)
+        return
+    for report in reports:
+        json.dumps(report.to_dict())
+        assert report.messages >= report.passed >= 0

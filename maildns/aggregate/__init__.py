@@ -1,0 +1,34 @@
+"""DMARC aggregate reports (RFC 7489 and RFC 9990): parse them safely, attribute their senders, total them."""
+
+from .attribution import attribute_sources, reverse_lookup
+from .model import (
+    AggregateRecord,
+    AggregateReport,
+    Attribution,
+    AuthResult,
+    Limits,
+    PolicyOverride,
+    PublishedPolicy,
+    ReportError,
+    iso_utc,
+)
+from .parse import parse_report
+from .summary import SourceTotal, Totals, summarize
+
+__all__ = [
+    "AggregateRecord",
+    "AggregateReport",
+    "Attribution",
+    "AuthResult",
+    "Limits",
+    "PolicyOverride",
+    "PublishedPolicy",
+    "ReportError",
+    "SourceTotal",
+    "Totals",
+    "attribute_sources",
+    "iso_utc",
+    "parse_report",
+    "reverse_lookup",
+    "summarize",
+]
