@@ -4,6 +4,8 @@ import re
 from dataclasses import dataclass
 
 from .dns import Lookup, Outcome, Resolver
+from .errors import InvalidTarget
+from .names import to_ascii
 from .providers import Provider
 from .report import DkimReport, DmarcReport, Record, SpfReport, Status
 from .tags import parse_tags
@@ -278,6 +280,7 @@ def _apply(report: DmarcReport, domain: str, found: FoundRecord, *, resolver: Re
     fix = Record(f"_dmarc.{found.domain}", "TXT", suggested_record(found.text))
     for problem in record.problems:
         report.add("dmarc.syntax", problem.status, {"domain": found.domain, "detail": problem.message}, fix)
+    _check_report_destinations(report, found, resolver=resolver, deadline=deadline)
 
 
 def _effective_policy(domain: str, found: FoundRecord, *, resolver: Resolver, deadline: float | None) -> str | None:
@@ -292,6 +295,76 @@ def _effective_policy(domain: str, found: FoundRecord, *, resolver: Resolver, de
             if resolver.lookup(domain, "TXT", deadline=deadline).outcome is Outcome.NXDOMAIN:
                 policy = record.nonexistent_policy
     return _TESTING_STEP_DOWN[policy] if record.testing else policy
+
+
+def _check_report_destinations(
+    report: DmarcReport, found: FoundRecord, *, resolver: Resolver, deadline: float | None
+) -> None:
+    """Warn about each rua=/ruf= destination of another organization that has not agreed to take the reports.
+
+    Receivers send reports there only when it publishes <domain>._report._dmarc.<destination> TXT v=DMARC1
+    (RFC 7489 section 7.1, RFC 9990 section 4). A destination whose DNS does not answer is not judged.
+    """
+    for host, tags in _report_destinations(found).items():
+        if _authorized(found.domain, host, resolver=resolver, deadline=deadline) is not False:
+            continue
+        if _same_organization(found.domain, host, resolver=resolver, deadline=deadline):
+            continue
+        params = {"domain": found.domain, "destination": host, "tags": " and ".join(tags)}
+        fix = Record(f"{found.domain}._report._dmarc.{host}", "TXT", "v=DMARC1")
+        report.add("dmarc.rua_unauthorized", Status.WARN, params, fix)
+
+
+def _report_destinations(found: FoundRecord) -> dict[str, list[str]]:
+    """The hosts of the record's mailto: addresses outside the domain itself, each with the tags naming it."""
+    hosts: dict[str, list[str]] = {}
+    for tag in ("rua", "ruf"):
+        for uri in _uris(found.record.tags.get(tag, "")):
+            address = uri.split("!", 1)[0]
+            if not address.lower().startswith("mailto:") or "@" not in address:
+                continue
+            try:
+                host = to_ascii(address.rpartition("@")[2].partition("?")[0])
+            except InvalidTarget:
+                continue
+            # A name too long to ask can never be authorized; the syntax check has its own say on it.
+            outside = host != found.domain and not host.endswith("." + found.domain)
+            if outside and len(f"{found.domain}._report._dmarc.{host}") <= MAX_NAME_LENGTH:
+                hosts.setdefault(host, [])
+                if f"{tag}=" not in hosts[host]:
+                    hosts[host].append(f"{tag}=")
+    return hosts
+
+
+def _authorized(domain: str, host: str, *, resolver: Resolver, deadline: float | None) -> bool | None:
+    """Whether `host` publishes its consent to receive the reports of `domain`; None when the DNS did not say."""
+    lookup = resolver.lookup(f"{domain}._report._dmarc.{host}", "TXT", deadline=deadline)
+    if lookup.failed:
+        return None
+    return any(is_dmarc_record(text) for text in lookup.records)
+
+
+def _same_organization(domain: str, host: str, *, resolver: Resolver, deadline: float | None) -> bool:
+    """Whether both names have one Organizational Domain (RFC 9989 4.10.2); True when the DNS cannot tell."""
+    organizations = {_organization(name, resolver=resolver, deadline=deadline) for name in (domain, host)}
+    return None in organizations or len(organizations) == 1
+
+
+def _organization(name: str, *, resolver: Resolver, deadline: float | None) -> str | None:
+    """The Organizational Domain of `name` by the tree walk, which goes on past a record at the name itself."""
+    found: list[FoundRecord] = []
+    for candidate in walk_names(name):
+        if len(f"_dmarc.{candidate}") > MAX_NAME_LENGTH:
+            continue
+        lookup = resolver.lookup(f"_dmarc.{candidate}", "TXT", deadline=deadline)
+        if lookup.failed:
+            return None
+        texts = [text for text in lookup.records if is_dmarc_record(text)]
+        if len(texts) == 1:
+            found.append(FoundRecord(candidate, texts[0], parse_dmarc(texts[0])))
+            if found[-1].record.psd in ("y", "n"):
+                break
+    return organizational_domain(name, found)
 
 
 def suggested_record(text: str) -> str:

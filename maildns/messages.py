@@ -135,6 +135,11 @@ MESSAGES: dict[str, str] = {
         "_dmarc.%(domain)s holds %(count)s DMARC records, so receivers ignore them all: keep only one."
     ),
     "dmarc.syntax": "The DMARC record of %(domain)s: %(detail)s. Publish the corrected record.",
+    "dmarc.rua_unauthorized": (
+        "The DMARC record of %(domain)s sends reports (%(tags)s) to %(destination)s, which has not agreed to "
+        "receive them, so receivers send it none. Ask whoever runs %(destination)s to publish this TXT record, "
+        "or send the reports to an address at %(domain)s."
+    ),
     # An address Odoo sends as.
     "address.dmarc_reject": (
         "The DMARC policy of %(domain)s is reject: receivers refuse mail that Odoo sends as %(address)s. Give "

@@ -39,6 +39,7 @@ SCENARIOS = [
     ("badb64.dkim-scenarios.test", "ip:192.0.2.25", ["mail"]),
     ("two.dmarc-scenarios.test", "odoo", None),
     ("lowercase.dmarc-scenarios.test", "odoo", None),
+    ("refused.reports.test", "odoo", None),
     ("jo@yahoo.com", "odoo", None),
     ("kim@quarantined.dmarc-scenarios.test", "odoo", None),
 ]
