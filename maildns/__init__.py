@@ -11,11 +11,22 @@ from .check import check_domain, check_domains
 from .dns import Lookup, Outcome, Resolver
 from .errors import InvalidNameserver, InvalidProvider, InvalidTarget, MailDNSError
 from .names import is_public_dns_name
-from .providers import PROVIDERS, Provider, get_provider
+from .providers import (
+    PROVIDER_CHOICES,
+    PROVIDERS,
+    Provider,
+    SenderDetection,
+    SmtpServer,
+    chosen_sender,
+    detect_sender,
+    get_provider,
+    provider_for_smtp_host,
+)
 from .report import DomainReport, Problem, Record, Status
 
 __all__ = [
     "PROVIDERS",
+    "PROVIDER_CHOICES",
     "AggregateReport",
     "Attribution",
     "DomainReport",
@@ -30,14 +41,19 @@ __all__ = [
     "Record",
     "ReportError",
     "Resolver",
+    "SenderDetection",
+    "SmtpServer",
     "Status",
     "address_verdict",
     "attribute_sources",
     "check_domain",
     "check_domains",
+    "chosen_sender",
+    "detect_sender",
     "get_provider",
     "is_public_dns_name",
     "messages",
     "parse_report",
+    "provider_for_smtp_host",
     "spf",
 ]

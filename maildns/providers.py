@@ -1,13 +1,33 @@
-"""The services that send mail for a domain, as data.
+"""The services that send mail for a domain, as data, and which of them sends Odoo's mail.
 
 Adding a provider is adding an entry to PROVIDERS: what its SPF include is,
-which DKIM selectors it signs with, and where those selectors must point.
+which DKIM selectors it signs with, where those selectors must point, and the
+SMTP hosts that identify it.
+
+PROVIDER_CHOICES lists what a settings screen offers: "auto" (call
+detect_sender() and use what it finds), each provider of PROVIDERS, and
+"self_hosted" (a server of one's own, known by the public IP addresses it
+sends from: the engine's provider spec is then "ip:ADDR[,ADDR]", see
+self_hosted()).
+
+detect_sender() follows Odoo's own sending path (ir.mail_server): the
+outgoing mail servers first, by sequence (the caller leaves out personal
+servers, which Odoo never falls back to), else the SMTP server of Odoo's
+configuration file, else, for a database hosted by Odoo, Odoo's own servers;
+a self-hosted Odoo with neither hands its mail to its own machine's mail
+server. Its result, a SenderDetection, says why with a reason code and params
+rendered by maildns.messages, like problems; chosen_sender() gives the same
+for a provider the administrator picked.
 """
 
 import ipaddress
-from dataclasses import dataclass
+import socket
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
 
+from .dns import Resolver
 from .errors import InvalidProvider
+from .messages import PLACEHOLDERS, render
 
 
 @dataclass(frozen=True)
@@ -23,6 +43,10 @@ class Provider:
     # Accepted CNAME target suffixes when the exact target depends on the customer's tenant.
     dkim_cname_suffixes: tuple[str, ...] = ()
     sender_ips: tuple[str, ...] = ()
+    # The SMTP hosts the provider documents ("*." for any name under a domain), and the domains whose
+    # hosts are all its own: either identifies the provider behind an outgoing mail server.
+    smtp_hosts: tuple[str, ...] = ()
+    smtp_host_suffixes: tuple[str, ...] = ()
 
     @property
     def self_hosted(self) -> bool:
@@ -45,6 +69,13 @@ class Provider:
             return target == expected
         return any(target == suffix or target.endswith("." + suffix) for suffix in self.dkim_cname_suffixes)
 
+    def runs_smtp_host(self, host: str) -> bool:
+        """Whether `host` (lower case, no final dot) is one of this provider's SMTP servers."""
+        for pattern in self.smtp_hosts:
+            if host == pattern or (pattern.startswith("*.") and host.endswith(pattern[1:])):
+                return True
+        return any(host == suffix or host.endswith("." + suffix) for suffix in self.smtp_host_suffixes)
+
     def spf_mechanism(self) -> str:
         """The SPF term that authorizes this provider's servers."""
         if self.spf_include:
@@ -55,6 +86,7 @@ class Provider:
 PROVIDERS: dict[str, Provider] = {
     provider.name: provider
     for provider in (
+        # Odoo's servers are no outgoing server of a database: they send for the databases Odoo hosts.
         Provider(
             name="odoo",
             label="Odoo",
@@ -67,6 +99,8 @@ PROVIDERS: dict[str, Provider] = {
             label="Google Workspace",
             spf_include="_spf.google.com",
             dkim_selectors=("google",),
+            smtp_hosts=("smtp.gmail.com", "smtp-relay.gmail.com", "aspmx.l.google.com"),
+            smtp_host_suffixes=("gmail.com", "google.com", "googlemail.com"),
         ),
         Provider(
             name="microsoft",
@@ -74,9 +108,19 @@ PROVIDERS: dict[str, Provider] = {
             spf_include="spf.protection.outlook.com",
             dkim_selectors=("selector1", "selector2"),
             dkim_cname_suffixes=("onmicrosoft.com", "dkim.mail.microsoft"),
+            smtp_hosts=("smtp.office365.com", "*.mail.protection.outlook.com"),
+            smtp_host_suffixes=("office365.com", "outlook.com", "microsoft.com"),
         ),
     )
 }
+AUTO = "auto"
+SELF_HOSTED = "self_hosted"
+# (key, English label) of what a settings screen offers; see the module's docstring.
+PROVIDER_CHOICES: list[tuple[str, str]] = [
+    (AUTO, "Detect automatically"),
+    *((provider.name, provider.label) for provider in PROVIDERS.values()),
+    (SELF_HOSTED, "Self-hosted mail server"),
+]
 
 
 def get_provider(spec: "str | Provider") -> Provider:
@@ -111,3 +155,202 @@ def self_hosted(addresses: "list[str] | tuple[str, ...]") -> Provider:
 
 def _ip_mechanism(address: str) -> str:
     return ("ip6:" if ":" in address else "ip4:") + address
+
+
+def provider_for_smtp_host(host: str) -> Provider | None:
+    """The provider whose SMTP server `host` is (smtp.gmail.com: Google Workspace), or None."""
+    name = host.strip().lower().rstrip(".")
+    return next((provider for provider in PROVIDERS.values() if provider.runs_smtp_host(name)), None)
+
+
+# --- Who sends Odoo's mail -------------------------------------------------------------------------
+
+# Addresses no receiver ever sees mail come from: the server behind them sends through a gateway whose
+# public address the DNS cannot tell. Documentation ranges (192.0.2.0/24...) count as public, as examples.
+_INTERNAL_NETWORKS = tuple(
+    ipaddress.ip_network(network)
+    for network in ("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "100.64.0.0/10", "fc00::/7")
+)
+_LOCAL_NAMES = ("localhost", "localhost.localdomain")
+
+# Resolves a host name to its addresses; raises OSError when it cannot (as socket.getaddrinfo does).
+AddressResolver = Callable[[str], Sequence[str]]
+
+
+@dataclass(frozen=True)
+class SmtpServer:
+    """An outgoing mail server as Odoo holds it (ir.mail_server): its name, host and sequence."""
+
+    name: str
+    host: str
+    sequence: int = 10
+
+
+@dataclass(frozen=True)
+class SenderDetection:
+    """Who sends Odoo's mail, and why the engine thinks so.
+
+    provider_key: a PROVIDER_CHOICES key ("odoo", "google", "microsoft" or "self_hosted").
+    provider: the provider spec for check_domain()/check_domains() ("google", "ip:198.51.100.25"); None
+    when the public addresses of a server of one's own cannot be found from here (this machine's own mail
+    server, a relay at private addresses, a name that does not resolve): the administrator must give them.
+    reason_code, reason_params: why, rendered by maildns.messages (codes sender.*) as `message`.
+    host: the SMTP host the mail goes through, when one is configured; addresses: its public addresses.
+    """
+
+    provider_key: str
+    provider: str | None
+    reason_code: str
+    reason_params: Mapping[str, str | int] = field(default_factory=dict, hash=False)
+    host: str | None = None
+    addresses: tuple[str, ...] = ()
+
+    def __post_init__(self):
+        if set(self.reason_params) != PLACEHOLDERS.get(self.reason_code, {None}):
+            raise ValueError(f"{self.reason_code}: params {sorted(self.reason_params)} do not fit its message")
+
+    @property
+    def needs_addresses(self) -> bool:
+        """Whether the administrator must give the public addresses mail leaves from."""
+        return self.provider is None
+
+    @property
+    def message(self) -> str:
+        return render(self.reason_code, self.reason_params)
+
+    def to_dict(self) -> dict:
+        return {
+            "provider_key": self.provider_key,
+            "provider": self.provider,
+            "reason_code": self.reason_code,
+            "reason_params": dict(self.reason_params),
+            "message": self.message,
+            "host": self.host,
+            "addresses": list(self.addresses),
+        }
+
+
+def detect_sender(
+    servers: Iterable[SmtpServer],
+    config_smtp_server: str | None,
+    *,
+    hosted_by_odoo: bool,
+    resolver: Resolver | None = None,
+    resolve: AddressResolver | None = None,
+) -> SenderDetection:
+    """Who sends Odoo's mail, found as Odoo chooses its server (see the module's docstring).
+
+    servers: the outgoing mail servers, personal ones left out; the lowest sequence wins, the order given
+    breaks ties. config_smtp_server: the configuration file's smtp_server (None, empty or a local name:
+    this machine). hosted_by_odoo: the database runs on Odoo's hosting (Odoo Online, Odoo.sh).
+    Host names of servers of one's own are resolved by `resolve` when given, else by `resolver`'s A and
+    AAAA lookups, else by the system (getaddrinfo, as Odoo's SMTP client itself). Never raises for a
+    host that does not resolve: the detection says so.
+    """
+    if resolve is None:
+        resolve = system_addresses if resolver is None else resolver_addresses(resolver)
+    ordered = sorted(servers, key=lambda server: server.sequence)
+    if ordered:
+        return _detect_host(ordered[0].host, resolve, server=ordered[0].name)
+    config = (config_smtp_server or "").strip()
+    if config and not _is_local_name(config):
+        return _detect_host(config, resolve, server=None)
+    if hosted_by_odoo:
+        return SenderDetection("odoo", "odoo", "sender.odoo_hosted")
+    return _local_mta(config or "localhost")
+
+
+def chosen_sender(key: str, addresses: Iterable[str] = ()) -> SenderDetection:
+    """The detection for a provider the administrator chose: a PROVIDERS key, or "self_hosted" with the
+    public addresses mail leaves from. Raises InvalidProvider for anything else (or no address)."""
+    if key in PROVIDERS:
+        return SenderDetection(key, key, "sender.chosen", {"provider": PROVIDERS[key].label})
+    if key != SELF_HOSTED:
+        raise InvalidProvider(f"{key!r} is not a provider to choose: use one of {', '.join(PROVIDERS)} or self_hosted")
+    provider = self_hosted(list(addresses))
+    params = {"addresses": ", ".join(provider.sender_ips)}
+    return SenderDetection(SELF_HOSTED, provider.name, "sender.chosen_self_hosted", params, None, provider.sender_ips)
+
+
+def system_addresses(host: str) -> list[str]:
+    """The addresses the system resolves `host` to (getaddrinfo); raises OSError when there are none."""
+    infos = socket.getaddrinfo(host, 25, proto=socket.IPPROTO_TCP)
+    return list(dict.fromkeys(info[4][0].split("%", 1)[0] for info in infos))
+
+
+def resolver_addresses(resolver: Resolver, *, deadline: float | None = None) -> AddressResolver:
+    """An address resolver asking `resolver` for A and AAAA records; it raises OSError when the DNS fails
+    to answer both, and gives no address for a name without any."""
+
+    def resolve(host: str) -> list[str]:
+        lookups = [resolver.lookup(host, rdtype, deadline=deadline) for rdtype in ("A", "AAAA")]
+        addresses = [address for lookup in lookups for address in lookup.records]
+        if not addresses and all(lookup.failed for lookup in lookups):
+            fault = lookups[0]
+            raise OSError(f"{fault.nameserver} {fault.detail}".strip())
+        return addresses
+
+    return resolve
+
+
+def _detect_host(host: str, resolve: AddressResolver, *, server: str | None) -> SenderDetection:
+    """The sender behind an SMTP host: an outgoing mail server's (named `server`), or the configuration's."""
+    name = host.strip().lower().rstrip(".")
+    where = {"host": name} if server is None else {"server": server, "host": name}
+    known = provider_for_smtp_host(name)
+    if known is not None:
+        code = "sender.config_smtp" if server is None else "sender.mail_server"
+        return SenderDetection(known.name, known.name, code, {**where, "provider": known.label}, name)
+    if _is_local_name(name):
+        return _local_mta(name)
+    try:
+        addresses = _addresses(name, resolve)
+    except OSError as error:
+        detail = str(error) or type(error).__name__
+        return SenderDetection(SELF_HOSTED, None, "sender.unresolved", {"host": name, "detail": detail}, name)
+    if not addresses:
+        return SenderDetection(SELF_HOSTED, None, "sender.unresolved", {"host": name, "detail": "no address"}, name)
+    if all(address.is_loopback for address in addresses):
+        return _local_mta(name)
+    public = tuple(str(address) for address in addresses if not _internal(address))
+    if not public:
+        params = {"host": name, "addresses": ", ".join(str(address) for address in addresses)}
+        return SenderDetection(SELF_HOSTED, None, "sender.private_relay", params, name)
+    code = "sender.config_relay" if server is None else "sender.mail_server_relay"
+    params = {**where, "addresses": ", ".join(public)}
+    return SenderDetection(SELF_HOSTED, self_hosted(list(public)).name, code, params, name, public)
+
+
+def _addresses(name: str, resolve: AddressResolver) -> list[ipaddress.IPv4Address | ipaddress.IPv6Address]:
+    """The addresses of `name` (an address itself, or resolved), unparsable answers left out."""
+    try:
+        return [ipaddress.ip_address(name.strip("[]"))]
+    except ValueError:
+        pass
+    found = []
+    for text in resolve(name):
+        try:
+            found.append(ipaddress.ip_address(text))
+        except ValueError:
+            continue
+    return list(dict.fromkeys(found))
+
+
+def _local_mta(host: str) -> SenderDetection:
+    return SenderDetection(SELF_HOSTED, None, "sender.local_mta", {"host": host}, host)
+
+
+def _is_local_name(host: str) -> bool:
+    name = host.strip().lower().rstrip(".")
+    if name in _LOCAL_NAMES or name.endswith(".localhost"):
+        return True
+    try:
+        return ipaddress.ip_address(name.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+def _internal(address: ipaddress.IPv4Address | ipaddress.IPv6Address) -> bool:
+    if address.is_link_local or address.is_unspecified or address.is_multicast:
+        return True
+    return any(address.version == network.version and address in network for network in _INTERNAL_NETWORKS)
