@@ -1,5 +1,8 @@
 """The English sentence of every finding, by its stable code.
 
+The codes are those of problems (report.Problem) and the reason codes of
+sender detections (providers.SenderDetection, codes sender.*).
+
 A problem (see report.Problem) carries a `code` and the `params` its sentence
 needs: every variable part (domain, address, record, count...) is a param, and
 its `message` is rendered from this table, so the English text and the data
@@ -158,6 +161,36 @@ MESSAGES: dict[str, str] = {
     "address.free_mail": (
         "%(domain)s is a public email service: Odoo can never be authorized to send as %(address)s. Give this "
         "user an address on a domain you manage."
+    ),
+    # Who sends Odoo's mail (providers.detect_sender and chosen_sender): reason codes, not problems.
+    "sender.mail_server": "Odoo sends through its outgoing mail server %(server)s (%(host)s), run by %(provider)s.",
+    "sender.mail_server_relay": (
+        "Odoo sends through its outgoing mail server %(server)s (%(host)s), a server of your own at %(addresses)s."
+    ),
+    "sender.config_smtp": (
+        "Odoo sends through %(host)s, the SMTP server of its configuration file, run by %(provider)s."
+    ),
+    "sender.config_relay": (
+        "Odoo sends through %(host)s, the SMTP server of its configuration file, a server of your own at %(addresses)s."
+    ),
+    "sender.local_mta": (
+        "Odoo hands its mail to the mail server of its own machine (%(host)s), which sends it from public "
+        "addresses the DNS cannot tell: give them in the settings."
+    ),
+    "sender.private_relay": (
+        "Odoo sends through %(host)s, known here only by private addresses (%(addresses)s): give the public "
+        "addresses its mail leaves from in the settings."
+    ),
+    "sender.unresolved": (
+        "The address of %(host)s, the server Odoo sends through, cannot be found (%(detail)s): give the public "
+        "addresses its mail leaves from in the settings."
+    ),
+    "sender.odoo_hosted": (
+        "This database is hosted by Odoo and has no outgoing mail server of its own: Odoo's servers send its mail."
+    ),
+    "sender.chosen": "The sending service is chosen in the settings: %(provider)s.",
+    "sender.chosen_self_hosted": (
+        "The sending service is chosen in the settings: a server of your own at %(addresses)s."
     ),
 }
 

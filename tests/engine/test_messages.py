@@ -65,7 +65,9 @@ def emitted(zone_server) -> list[Problem]:
 
 
 def test_every_code_of_the_table_is_emitted_and_every_emitted_code_has_a_sentence(emitted):
-    assert {problem.code for problem in emitted} == set(MESSAGES)
+    # The reason codes of sender detections (sender.*) are covered by test_sender.py.
+    problem_codes = {code for code in MESSAGES if not code.startswith("sender.")}
+    assert {problem.code for problem in emitted} == problem_codes
 
 
 def test_each_problem_carries_exactly_the_params_of_its_sentence(emitted):
