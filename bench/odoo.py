@@ -182,7 +182,9 @@ def _round(
             env["mail.domain.check"].search([]).unlink()
             env.cr.commit()
             from odoo.addons.mail_domain_health.models.mail_domain_check import BATCH_SIZE
-            print("MDH-DOMAINS", json.dumps(env["mail.domain.check"]._domains_to_check(True)), flush=True)
+            Check = env["mail.domain.check"]
+            names = Check._domains_to_check({**Check._get_check_settings(), "check_partners": True})
+            print("MDH-DOMAINS", json.dumps(names), flush=True)
             print("MDH-BATCH-SIZE", BATCH_SIZE, flush=True)
             """
         )

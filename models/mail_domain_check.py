@@ -1,29 +1,50 @@
-import json
 import logging
+import random
 import socket
-from collections import deque
-from concurrent.futures import ThreadPoolExecutor
+import time
 from datetime import timedelta
+from functools import partial
 
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError
-from odoo.tools import SQL, str2bool
+from odoo.service.model import PG_CONCURRENCY_EXCEPTIONS_TO_RETRY
+from odoo.tools import SQL
 
-from ..maildns.check import check_domains
+from ..maildns.address import is_free_mail
 from ..maildns.dns import Resolver
 from ..maildns.errors import MailDNSError
-from ..maildns.names import to_ascii
+from ..maildns.names import is_public_dns_name, to_ascii
+from ..maildns.report import Status
+from ..tools.addresses import ascii_or_none, email_domain, raw_domain
+from ..tools.batch_pipeline import AskAhead
+from ..tools.check_settings import PREFIX, read_check_settings
+from ..tools.sending import SendingPreview
+from ..tools.sql import email_domain_sql
+from ..tools.stored_report import (
+    POLICIES,
+    policy_or_false,
+    problem_values,
+    resolve_domains,
+    resolve_or_log,
+    same_result,
+    zone_lines,
+)
 
 _logger = logging.getLogger(__name__)
 
-STATUSES = [("pass", "Pass"), ("warn", "Warning"), ("error", "Error"), ("fail", "Fail")]
+STATUSES = [
+    (str(Status.PASS), "Pass"),
+    (str(Status.WARN), "Warning"),
+    (str(Status.ERROR), "Error"),
+    (str(Status.FAIL), "Fail"),
+]
+DMARC_POLICIES = list(zip(POLICIES, ("None", "Quarantine", "Reject"), strict=True))
 PROVIDERS = [
     ("odoo", "Odoo"),
     ("google", "Google Workspace"),
     ("microsoft", "Microsoft 365"),
     ("self_hosted", "Self-hosted server"),
 ]
-PARTS = ("spf", "dkim", "dmarc", "address")
 # Domains per cron batch: one batch is resolved, written and committed before the next starts. 100 rather
 # than 50: half the statements and commits, and fewer stragglers ending a batch, for a first night 10% faster
 # (bench/odoo.py); writing a batch still takes under a second.
@@ -35,7 +56,8 @@ DNS_THREADS = 2
 RECHECK_AFTER = timedelta(hours=20)
 # Domains per job when the nightly run is split into Job Queue jobs: a job takes seconds, not minutes.
 JOB_SIZE = 200
-DEFAULT_TIMEOUT = 15.0
+# Writes of one batch (or of one Check now) tried before giving up on a conflict with a concurrent transaction.
+CONFLICT_ATTEMPTS = 5
 # Outgoing servers whose host names tell which provider relays the mail.
 PROVIDER_HOSTS = {
     "google": ("gmail.com", "google.com", "googlemail.com"),
@@ -70,11 +92,9 @@ class MailDomainCheck(models.Model):
     dkim_selector = fields.Char(string="DKIM selector", readonly=True)
     dkim_cname_target = fields.Char(string="DKIM CNAME target", readonly=True)
     dmarc_record = fields.Char(string="DMARC record", readonly=True)
-    dmarc_policy = fields.Selection(
-        [("none", "None"), ("quarantine", "Quarantine"), ("reject", "Reject")], string="DMARC policy", readonly=True
-    )
+    dmarc_policy = fields.Selection(DMARC_POLICIES, string="DMARC policy", readonly=True)
     dmarc_effective_policy = fields.Selection(
-        [("none", "None"), ("quarantine", "Quarantine"), ("reject", "Reject")],
+        DMARC_POLICIES,
         string="Effective DMARC policy",
         readonly=True,
     )
@@ -85,7 +105,9 @@ class MailDomainCheck(models.Model):
     company_ids = fields.Many2many("res.company", string="Companies", readonly=True)
     user_count = fields.Integer(string="Users", compute="_compute_user_count")
 
+    @api.depends_context("uid")
     def _compute_user_count(self):
+        # Counted among the reader's companies only: the count depends on who reads it.
         counts = self.env["res.users"]._mail_domain_health_count_by_domain()
         for check in self:
             check.user_count = counts.get(check.name, 0)
@@ -94,22 +116,24 @@ class MailDomainCheck(models.Model):
 
     @api.model
     def _get_check_settings(self) -> dict:
-        """How domains are checked, from the system parameters set in Settings."""
+        """How domains are checked, from the system parameters set in Settings, validated here as well: a
+        parameter can be written without the form. What cannot be used is left out, and the log says why."""
         params = self.env["ir.config_parameter"].sudo()
-        try:
-            timeout = float(params.get_param("mail_domain_health.timeout") or DEFAULT_TIMEOUT)
-        except ValueError:
-            timeout = DEFAULT_TIMEOUT
-        provider, provider_spec = self._detect_provider(params.get_param("mail_domain_health.provider") or "auto")
-        return {
-            "provider": provider,
-            "provider_spec": provider_spec,
-            "dkim_selectors": _split(params.get_param("mail_domain_health.dkim_selector")) or None,
-            "nameservers": _split(params.get_param("mail_domain_health.nameservers")),
-            "timeout": timeout if timeout > 0 else DEFAULT_TIMEOUT,
-            "check_partners": str2bool(params.get_param("mail_domain_health.check_partners") or "0"),
-            "use_queue_job": str2bool(params.get_param("mail_domain_health.use_queue_job") or "0"),
-        }
+        keys = (
+            "provider",
+            "dkim_selector",
+            "nameservers",
+            "timeout",
+            "check_partners",
+            "use_queue_job",
+            "private_suffixes",
+            "keep_unused_days",
+        )
+        settings, reasons = read_check_settings({key: params.get_param(PREFIX + key) for key in keys})
+        for reason in reasons:
+            _logger.warning("mail_domain_health: setting %s", reason)
+        provider, provider_spec = self._detect_provider(settings.pop("provider_setting"))
+        return {**settings, "provider": provider, "provider_spec": provider_spec}
 
     @api.model
     def _detect_provider(self, setting: str) -> tuple[str, str]:
@@ -131,6 +155,43 @@ class MailDomainCheck(models.Model):
             return "odoo", "odoo"
         return "self_hosted", "ip:" + ",".join(addresses)
 
+    # How Odoo sends
+
+    @api.model
+    def _sending_preview(self, author: str, company) -> SendingPreview:
+        """What Odoo sends for a message authored by `author` for `company`: which server, which From, which
+        envelope sender. Mirrors ir.mail_server._find_mail_server(), given the company's notifications address
+        as mail.mail gives it, and the envelope rule of _prepare_email_message__(): the bounce address when the
+        server's from_filter allows it, else the From. Shared by the warnings about users and contacts."""
+        servers = self.env["ir.mail_server"].sudo()
+        notifications = company.default_from_email or False
+        if notifications:
+            servers = servers.with_context(domain_notifications_email=notifications)
+        server, email_from = servers._find_mail_server(author)
+        # No outgoing server record: Odoo sends through the configuration file's SMTP server.
+        server = server or servers.browse()
+        from_filter = server.from_filter if server else servers._get_default_from_filter()
+        bounce = company.bounce_email or False
+        envelope = bounce if bounce and servers._match_from_filter(bounce, from_filter) else email_from
+        return SendingPreview(
+            author=author,
+            server_id=server.id or None,
+            server_name=server.display_name or None,
+            email_from=email_from or author,
+            envelope_from=envelope or email_from or author,
+        )
+
+    @api.model
+    def _checks_by_name(self, names) -> dict:
+        """{name: check} of the checks of these domains (None and empty names ignored), as this env reads them."""
+        names = [name for name in names if name]
+        return {check.name: check for check in self.search([("name", "in", names)])} if names else {}
+
+    def _provider_can_pass(self) -> bool | None:
+        """Whether, at the last check, the sending provider passed this domain's DMARC (None: unknown)."""
+        self.ensure_one()
+        return ((self.report or {}).get("dmarc") or {}).get("provider_can_pass")
+
     # Records
 
     @api.model
@@ -143,42 +204,120 @@ class MailDomainCheck(models.Model):
 
     @api.model
     def _get_or_create(self, domains) -> "MailDomainCheck":
-        """The check records of these domains, created on first sight."""
-        names = {self._normalize_domain(domain) for domain in domains if domain}
-        existing = self.sudo().search([("name", "in", list(names))])
-        missing = names - set(existing.mapped("name"))
-        # A check record is the domain's entry in a registry: its creation is not news for the chatter.
-        Check = self.sudo().with_context(mail_create_nolog=True, tracking_disable=True)
-        created = Check.create([{"name": name} for name in sorted(missing)]) if missing else self.browse()
-        return (existing | created).with_env(self.env)
+        """The check records of these domains, created on first sight.
+
+        Created with INSERT ... ON CONFLICT: two transactions meeting a new domain at once end with its one
+        record. Under Odoo's repeatable read, the later of them may still get a serialization failure; callers
+        that can start again (the nightly run, Check now) run this through _retry_on_conflict().
+        """
+        names = sorted({self._normalize_domain(domain) for domain in domains if domain})
+        if names:
+            # A check record is the domain's entry in a registry: its creation is not news for the chatter, and
+            # it has no followers.
+            self.env.cr.execute(
+                SQL(
+                    """
+                    INSERT INTO mail_domain_check (name, create_uid, write_uid, create_date, write_date)
+                         SELECT name, %(uid)s, %(uid)s, %(now)s, %(now)s FROM unnest(%(names)s::varchar[]) AS name
+                    ON CONFLICT (name) DO NOTHING
+                    """,
+                    uid=self.env.uid,
+                    now=fields.Datetime.now(),
+                    names=names,
+                ),
+                # A conflict here is expected, and handled by the caller: not an error for the log.
+                log_exceptions=False,
+            )
+        by_name = {check.name: check for check in self.sudo().search([("name", "in", names)])}
+        return self.browse([by_name[name].id for name in names]).with_env(self.env)
 
     # Checking
 
     def action_check_now(self):
         """Resolve these domains now (the Check now button)."""
         self._check_mail_domain_health_access()
-        self.sudo()._run_checks()
+        self._check_now(self.mapped("name"))
         return True
 
     def _check_mail_domain_health_access(self):
         if not self.env.is_superuser() and not self.env.user.has_group("base.group_system"):
             raise AccessError(self.env._("Only Settings administrators can check mail domains."))
 
-    def _run_checks(self, settings: dict | None = None):
-        """Check every record of self in one engine run and store the results."""
-        if not self:
+    @api.model
+    def _check_now(self, domains, settings: dict | None = None):
+        """Check these domains at once, for a user waiting on the answer (the callers check the rights).
+
+        The DNS is asked before anything is written, and the results are written in a transaction of their
+        own, started after the answers came and retried on a conflict: the request's transaction never waits on
+        the network, and never meets the nightly run writing the same domain (which would make Odoo replay the
+        whole request, DNS included).
+        """
+        names = sorted({self._normalize_domain(domain) for domain in domains if domain})
+        if not names:
             return
         settings = settings or self._get_check_settings()
-        self._store_reports(self._resolve(self.mapped("name"), settings), settings)
+        private = [name for name in names if not is_public_dns_name(name, settings["private_suffixes"])]
+        if private:
+            raise UserError(
+                self.env._(
+                    "%(names)s: not a name of the public DNS (a local or private name), so receivers cannot look "
+                    "it up and there is nothing to check. Use a domain registered in the public DNS.",
+                    names=", ".join(private),
+                )
+            )
+        reports = self._resolve(names, settings)
+        with self.env.registry.cursor() as cr:
+            Check = self.env(cr=cr, su=True)["mail.domain.check"]
+            Check._retry_on_conflict(partial(Check._store_named_reports, names, reports, settings))
+        # The records were written by another transaction: what this one cached of them is out of date.
+        self.env.invalidate_all()
 
     @api.model
     def _resolve(self, names: list[str], settings: dict) -> list:
-        return _resolve(names, settings, self._new_resolver(settings))
+        return resolve_domains(names, settings, self._new_resolver(settings))
 
     @api.model
     def _new_resolver(self, settings: dict) -> Resolver:
         """One Resolver per run: names shared by many domains (a provider's include or key) are asked once."""
         return Resolver(settings["nameservers"] or None, timeout=min(settings["timeout"], 5.0))
+
+    @api.model
+    def _retry_on_conflict(self, work, attempts: int = CONFLICT_ATTEMPTS):
+        """Run `work` in the current transaction, and again on a fresh one when PostgreSQL reports a conflict
+        with a concurrent transaction (a serialization failure, a deadlock): the DNS answers `work` writes are
+        not thrown away for a row that another run wrote first. Call it only where nothing else is pending in
+        the transaction: a conflict rolls it back."""
+        for attempt in range(1, attempts + 1):
+            try:
+                result = work()
+                self.env.flush_all()
+                return result
+            except PG_CONCURRENCY_EXCEPTIONS_TO_RETRY:
+                if attempt == attempts:
+                    raise
+                self.env.cr.rollback()
+                _logger.info("mail_domain_health: a concurrent write, attempt %s of %s", attempt + 1, attempts)
+                time.sleep(random.uniform(0, 0.05 * 2**attempt))
+
+    @api.model
+    def _store_named_reports(self, names: list[str], reports: list, settings: dict, companies: dict | None = None):
+        """Store the reports of the domains `names` (in their order), creating the records still missing.
+
+        The records are locked first: a concurrent writer of the same domains (the nightly run, another Check
+        now) either waits here, or this raises a serialization failure here, before anything is written, for
+        _retry_on_conflict() to start again on a fresh snapshot.
+        """
+        checks = self._get_or_create(names)
+        checks._lock_for_write()
+        checks._store_reports(reports, settings, companies)
+
+    def _lock_for_write(self):
+        """Lock these records' rows until the transaction ends; a conflict with a transaction that wrote them
+        since this one started raises a serialization failure, which is not logged as an error."""
+        self.env.cr.execute(
+            SQL("SELECT id FROM mail_domain_check WHERE id = ANY(%s) FOR NO KEY UPDATE", self.ids),
+            log_exceptions=False,
+        )
 
     def _store_reports(self, reports: list, settings: dict, companies: dict | None = None):
         """Write the reports of self, in order; `companies` is _companies_by_domain(), computed once a run."""
@@ -192,7 +331,7 @@ class MailDomainCheck(models.Model):
             stored = check._store_report(report, settings["provider"], now)
             if stored == "renewed":
                 renewed |= check
-                problems += [dict(values, check_id=check.id) for values in _problem_values(report)]
+                problems += [dict(values, check_id=check.id) for values in problem_values(report)]
             elif stored == "unchanged":
                 unchanged |= check
             company_ids = companies.get(check.name, ())
@@ -214,7 +353,7 @@ class MailDomainCheck(models.Model):
         company_ids: dict[str, set[int]] = {}
         # Every company counts, and a database has few of them.
         for company in self.env["res.company"].sudo().search([]):  # pylint: disable=no-search-all
-            for name in {company.alias_domain_id.name, ascii_or_none(_domain_of(company.default_from_email))}:
+            for name in {company.alias_domain_id.name, email_domain(company.default_from_email)}:
                 if name:
                     company_ids.setdefault(name, set()).add(company.id)
         for name, (_, companies) in self.env["res.users"]._mail_domain_health_users_by_domain().items():
@@ -236,7 +375,7 @@ class MailDomainCheck(models.Model):
             self.write({"checked_at": now, "is_stale": True, "last_error": "; ".join(messages)[:500]})
             return "kept"
         data = report.to_dict()
-        if self.last_success_at and not only_faults and self.provider == provider and _same_result(self.report, data):
+        if self.last_success_at and not only_faults and self.provider == provider and same_result(self.report, data):
             return "unchanged"
         values = {
             "provider": provider,
@@ -253,13 +392,11 @@ class MailDomainCheck(models.Model):
             "dkim_selector": report.dkim.selector,
             "dkim_cname_target": report.dkim.cname_target,
             "dmarc_record": report.dmarc.record,
-            "dmarc_policy": _policy(report.dmarc.policy),
-            "dmarc_effective_policy": _policy(report.dmarc.effective_policy),
-            "free_mail": _is_free_mail(report.domain),
+            "dmarc_policy": policy_or_false(report.dmarc.policy),
+            "dmarc_effective_policy": policy_or_false(report.dmarc.effective_policy),
+            "free_mail": is_free_mail(report.domain),
             "report": data,
-            "records_to_publish": "\n".join(
-                f"{record.name}. {record.type} {_presentation(record)}" for record in report.records_to_publish()
-            ),
+            "records_to_publish": zone_lines(report.records_to_publish()),
         }
         # The chatter follows changes of status; a domain's first result is its starting point, not a change.
         record = self if self.status else self.with_context(tracking_disable=True)
@@ -270,18 +407,15 @@ class MailDomainCheck(models.Model):
     def _cron_check_domains(self):
         """Nightly: check the domains of all companies, active users and, if asked, contacts."""
         settings = self._get_check_settings()
-        names = self._domains_to_check(settings["check_partners"])
+        names = self._domains_to_check(settings)
         recent = fields.Datetime.now() - RECHECK_AFTER
-        checks = self._get_or_create(names).filtered(lambda check: not check.checked_at or check.checked_at < recent)
+        checks = self._retry_on_conflict(partial(self._get_or_create, names))
+        names = [check.name for check in checks if not check.checked_at or check.checked_at < recent]
         if settings["use_queue_job"] and self._queue_job_available():
-            self._enqueue_checks(checks.mapped("name"), settings)
+            self._enqueue_checks(names, settings)
             return
-        batches = [
-            (checks[start : start + BATCH_SIZE], checks[start : start + BATCH_SIZE].mapped("name"))
-            for start in range(0, len(checks), BATCH_SIZE)
-        ]
-        remaining = len(checks)
-        resolver = self._new_resolver(settings)
+        batches = [names[start : start + BATCH_SIZE] for start in range(0, len(names), BATCH_SIZE)]
+        remaining = len(names)
         # Who uses which domain is read once a run, not once a batch: it costs a pass over all users.
         companies = self._companies_by_domain()
         cron = self.env["ir.cron"]
@@ -289,37 +423,28 @@ class MailDomainCheck(models.Model):
         # Even when the scheduler's time is up, one batch is done: each call of the job moves the run on.
         time_left = cron._commit_progress(remaining=remaining)
         # Threads ask the DNS about the next batches while one is written, so the run takes about as long as
-        # its DNS questions, not their sum with the writes. They never touch the ORM.
-        upcoming = iter(batches)
-        ahead: deque = deque()
-        dns = ThreadPoolExecutor(max_workers=DNS_THREADS, thread_name_prefix="mail_domain_health")
-
-        def ask_ahead(limit: int):
-            while len(ahead) < limit and (following := next(upcoming, None)):
-                ahead.append((following[0], dns.submit(_resolve, following[1], settings, resolver)))
-
-        try:
-            ask_ahead(LOOKAHEAD if time_left else 1)
-            while ahead:
-                batch, answered = ahead.popleft()
-                if answered.cancelled():
-                    continue
+        # its DNS questions, not their sum with the writes.
+        pipeline = AskAhead(
+            batches,
+            partial(resolve_or_log, settings=settings, resolver=self._new_resolver(settings)),
+            lookahead=LOOKAHEAD if time_left else 1,
+            threads=DNS_THREADS,
+        )
+        for batch, reports in pipeline:
+            if reports is not None:
                 try:
-                    batch._store_reports(answered.result(), settings, companies)
+                    # A Check now of the same domain may have written it meanwhile: write again on a fresh
+                    # snapshot rather than drop the batch.
+                    self._retry_on_conflict(partial(self._store_named_reports, batch, reports, settings, companies))
                 except Exception:
                     # One broken batch must not stop the night's run; it is retried on the next run.
-                    _logger.exception("mail_domain_health: checking %s domains failed", len(batch))
+                    _logger.exception("mail_domain_health: storing %s domains failed", len(batch))
                     self.env.cr.rollback()
-                remaining -= len(batch)
-                if cron._commit_progress(len(batch), remaining=remaining):
-                    ask_ahead(LOOKAHEAD)
-                else:
-                    # The scheduler's time is up: batches not yet asked are left to its next call, and those
-                    # already asked are written, so that no answer is thrown away.
-                    for _, pending in ahead:
-                        pending.cancel()
-        finally:
-            dns.shutdown(wait=True, cancel_futures=True)
+            remaining -= len(batch)
+            if not cron._commit_progress(len(batch), remaining=remaining):
+                # The scheduler's time is up: batches not yet asked are left to its next call, and those
+                # already asked are written, so that no answer is thrown away.
+                pipeline.stop()
 
     # The run split into Job Queue jobs (OCA queue_job), when that module is installed and the setting is on
 
@@ -352,26 +477,29 @@ class MailDomainCheck(models.Model):
         is asked before the domains' records are read: the job neither reads nor locks them while it waits on
         the network, and their rows are locked only for the short write at the end.
         """
-        reports = _resolve(names, settings, self._new_resolver(settings))
+        reports = resolve_domains(names, settings, self._new_resolver(settings))
         by_name = {check.name: check for check in self.sudo().search([("name", "in", names)])}
         # Reports come in the order of the names; a domain whose record was deleted since is skipped.
         pairs = [(by_name[name], report) for name, report in zip(names, reports, strict=True) if name in by_name]
         checks = self.browse([check.id for check, _ in pairs]).sudo()
+        # On a conflict with another writer, the job fails before writing, and queue_job runs it again later.
+        checks._lock_for_write()
         checks._store_reports([report for _, report in pairs], settings)
         return f"{len(checks)} domains checked"
 
     @api.model
-    def _domains_to_check(self, check_partners: bool) -> list[str]:
-        """The domains of the companies, of the active internal users and, if asked, of all active contacts.
+    def _domains_to_check(self, settings: dict) -> list[str]:
+        """The domains of the companies, of the active internal users and, if asked, of all active contacts,
+        that are names of the public DNS: a local or private name (mail.lan, an intranet zone) is never asked.
 
         Grouped in SQL: a few queries, whatever the number of users and contacts.
         """
         # Every company's domains are checked, and a database has few companies.
         companies = self.env["res.company"].sudo().search([])  # pylint: disable=no-search-all
         names = set(companies.mapped("alias_domain_id.name"))
-        names |= {_domain_of(email) for email in companies.mapped("default_from_email")}
+        names |= {raw_domain(email) for email in companies.mapped("default_from_email")}
         names |= set(self.env["res.users"]._mail_domain_health_users_by_domain())
-        if check_partners:
+        if settings["check_partners"]:
             self.env["res.partner"].flush_model(["active", "email"])
             self.env.cr.execute(
                 SQL(
@@ -384,92 +512,23 @@ class MailDomainCheck(models.Model):
         valid = set()
         for name in names - {False, None, ""}:
             ascii_name = ascii_or_none(name)
-            if ascii_name:
+            if ascii_name and is_public_dns_name(ascii_name, settings["private_suffixes"]):
                 valid.add(ascii_name)
             else:
-                _logger.info("mail_domain_health: skipping %r, not a domain", name)
+                _logger.info("mail_domain_health: skipping %r, not a domain of the public DNS", name)
         return sorted(valid)
 
-
-def _resolve(names: list[str], settings: dict, resolver: Resolver) -> list:
-    """Ask the DNS about `names`: no ORM here, so it may run in a thread while a batch is written."""
-    return check_domains(
-        names,
-        provider=settings["provider_spec"],
-        dkim_selectors=settings["dkim_selectors"],
-        resolver=resolver,
-        timeout=settings["timeout"],
-    )
-
-
-def _same_result(stored: dict | None, data: dict) -> bool:
-    """Whether a new report says what the stored one said (the time it took aside)."""
-    if not stored:
-        return False
-    # Through JSON, as the stored report went: tuples become lists, keys strings.
-    return {**stored, "elapsed": None} == {**json.loads(json.dumps(data)), "elapsed": None}
-
-
-def _split(text: str | bool) -> list[str]:
-    return (text or "").replace(",", " ").split()
-
-
-def email_domain_sql(column: str) -> SQL:
-    """SQL for the domain of an email column, as _domain_of() reads it: after the last @, lower case, no ">"."""
-    return SQL("lower(btrim(substring(%s FROM '@([^@]*)$'), ' >'))", SQL.identifier(*column.split(".")))
-
-
-def ascii_or_none(name: str | bool | None) -> str | None:
-    """The A-label form of a domain taken from stored data, or None when it is no domain."""
-    if not name:
-        return None
-    try:
-        return to_ascii(name)
-    except MailDNSError:
-        return None
-
-
-def _domain_of(email: str | bool) -> str | bool:
-    if not email or "@" not in email:
-        return False
-    return email.rpartition("@")[2].strip().strip(">").lower() or False
-
-
-def _policy(value: str | None) -> str | bool:
-    return value if value in ("none", "quarantine", "reject") else False
-
-
-def _presentation(record) -> str:
-    return f'"{record.value}"' if record.type == "TXT" else record.value
-
-
-def _is_free_mail(domain: str) -> bool:
-    from ..maildns.address import is_free_mail
-
-    return is_free_mail(domain)
-
-
-def _problem_values(report) -> list[dict]:
-    values = []
-    parts = [("domain", report.problems)] + [
-        (name, getattr(report, name).problems) for name in PARTS if getattr(report, name) is not None
-    ]
-    for part, problems in parts:
-        for problem in problems:
-            record = problem.record
-            values.append(
-                {
-                    "sequence": len(values),
-                    "part": part,
-                    "code": problem.code,
-                    "message": problem.message,
-                    "severity": str(problem.status),
-                    "record_name": record and record.name,
-                    "record_type": record and record.type,
-                    "record_value": record and record.value,
-                }
-            )
-    return values
+    @api.autovacuum
+    def _gc_unused_checks(self):
+        """Remove the checks of domains that no company, user or checked contact uses any more, once the
+        setting's number of days has passed since they were last written (the nightly run writes those in use)."""
+        settings = self._get_check_settings()
+        used = self._domains_to_check(settings)
+        unused_since = fields.Datetime.now() - timedelta(days=settings["keep_unused_days"])
+        unused = self.sudo().search([("write_date", "<", unused_since), ("name", "not in", used)])
+        if unused:
+            _logger.info("mail_domain_health: removing %s checks of domains no longer used", len(unused))
+            unused.unlink()
 
 
 def _resolve_hosts(hosts: list[str]) -> list[str]:

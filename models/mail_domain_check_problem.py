@@ -1,5 +1,7 @@
-from odoo import fields, models
+from odoo import api, fields, models
 
+from ..maildns.report import Status
+from ..tools.findings import render
 from .mail_domain_check import STATUSES
 
 
@@ -15,8 +17,18 @@ class MailDomainCheckProblem(models.Model):
         required=True,
     )
     code = fields.Char(required=True, help="Stable code of the finding, e.g. spf.missing.")
-    message = fields.Text(required=True)
-    severity = fields.Selection(STATUSES, required=True)
+    params = fields.Json(help="The values the finding's sentence names (domain, record, address...).")
+    message = fields.Text(required=True, help="The finding as the engine wrote it, in English.")
+    description = fields.Text(
+        compute="_compute_description", help="The finding in the reader's language, from its code and params."
+    )
+    severity = fields.Selection([(str(Status.INFO), "Information"), *STATUSES], required=True)
     record_name = fields.Char(string="Record name")
     record_type = fields.Char(string="Record type")
     record_value = fields.Char(string="Record value")
+
+    @api.depends("code", "params")
+    @api.depends_context("lang")
+    def _compute_description(self):
+        for problem in self:
+            problem.description = render(self.env, problem.code, problem.params) if problem.code else False

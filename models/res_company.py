@@ -1,7 +1,8 @@
 from odoo import api, fields, models
 
 from ..maildns.report import worst
-from .mail_domain_check import STATUSES, _domain_of
+from ..tools.addresses import email_domain
+from .mail_domain_check import STATUSES
 
 
 class ResCompany(models.Model):
@@ -10,29 +11,32 @@ class ResCompany(models.Model):
     mail_domain_check_id = fields.Many2one(
         "mail.domain.check",
         string="Alias domain check",
+        groups="base.group_system",
         compute="_compute_mail_domain_check_ids",
         help="The last DNS check of the company's alias domain, which Odoo's bounce address uses.",
     )
     mail_default_from_check_id = fields.Many2one(
         "mail.domain.check",
         string="Default From domain check",
+        groups="base.group_system",
         compute="_compute_mail_domain_check_ids",
         help="The check of the default From address's domain, when it differs from the alias domain.",
     )
     mail_domain_health_status = fields.Selection(
-        STATUSES, string="Mail domain health", compute="_compute_mail_domain_check_ids"
+        STATUSES, string="Mail domain health", compute="_compute_mail_domain_check_ids", groups="base.group_system"
     )
 
     @api.depends("alias_domain_id.name", "default_from_email")
+    @api.depends_context("uid")
     def _compute_mail_domain_check_ids(self):
         names = set(self.mapped("alias_domain_id.name")) | {
-            _domain_of(email) for email in self.mapped("default_from_email")
+            email_domain(email) for email in self.mapped("default_from_email")
         }
-        checks = self.env["mail.domain.check"].sudo().search([("name", "in", [name for name in names if name])])
+        checks = self.env["mail.domain.check"].search([("name", "in", [name for name in names if name])])
         by_name = {check.name: check for check in checks}
         for company in self:
             alias_check = by_name.get(company.alias_domain_id.name, self.env["mail.domain.check"])
-            from_domain = _domain_of(company.default_from_email)
+            from_domain = email_domain(company.default_from_email)
             from_check = self.env["mail.domain.check"]
             if from_domain and from_domain != company.alias_domain_id.name:
                 from_check = by_name.get(from_domain, from_check)
@@ -46,8 +50,7 @@ class ResCompany(models.Model):
         checks = self.env["mail.domain.check"]
         checks._check_mail_domain_health_access()
         names = set(self.mapped("alias_domain_id.name")) | {
-            _domain_of(email) for email in self.mapped("default_from_email")
+            email_domain(email) for email in self.mapped("default_from_email")
         }
-        checks = checks._get_or_create([name for name in names if name])
-        checks.sudo()._run_checks()
+        checks._check_now([name for name in names if name])
         return True

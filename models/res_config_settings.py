@@ -1,16 +1,9 @@
-import ipaddress
-import re
-
 from odoo import api, fields, models
 from odoo.exceptions import ValidationError
 
-from ..maildns.dns import parse_nameserver
-from ..maildns.errors import InvalidNameserver
-from .mail_domain_check import _split
-
-# A DKIM selector is a domain name made of LDH labels (RFC 6376 section 3.1), "s1" or "2024.mail".
-_SELECTOR_LABEL = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$")
-MAX_TIMEOUT = 120.0
+from ..maildns.check import DEFAULT_DOMAIN_TIMEOUT
+from ..tools.addresses import split_list
+from ..tools.check_settings import MAX_TIMEOUT, is_dkim_selector, is_nameserver_address, is_timeout
 
 
 class ResConfigSettings(models.TransientModel):
@@ -53,7 +46,7 @@ class ResConfigSettings(models.TransientModel):
     )
     mail_domain_health_timeout = fields.Float(
         string="Timeout per domain (seconds)",
-        default=15.0,
+        default=DEFAULT_DOMAIN_TIMEOUT,
         config_parameter="mail_domain_health.timeout",
     )
     mail_domain_health_check_partners = fields.Boolean(
@@ -80,11 +73,8 @@ class ResConfigSettings(models.TransientModel):
     @api.constrains("mail_domain_health_nameservers")
     def _check_mail_domain_health_nameservers(self):
         for settings in self:
-            for server in _split(settings.mail_domain_health_nameservers):
-                try:
-                    host, _port = parse_nameserver(server)
-                    ipaddress.ip_address(host)
-                except (InvalidNameserver, ValueError):
+            for server in split_list(settings.mail_domain_health_nameservers):
+                if not is_nameserver_address(server):
                     raise ValidationError(
                         self.env._(
                             "%(server)s is not a DNS server address. Give IP addresses, optionally with a port "
@@ -92,14 +82,13 @@ class ResConfigSettings(models.TransientModel):
                             "or leave the field empty to use the system resolver.",
                             server=server,
                         )
-                    ) from None
+                    )
 
     @api.constrains("mail_domain_health_dkim_selector")
     def _check_mail_domain_health_dkim_selector(self):
         for settings in self:
-            for selector in _split(settings.mail_domain_health_dkim_selector):
-                labels = selector.lower().split(".")
-                if not all(_SELECTOR_LABEL.match(label) for label in labels):
+            for selector in split_list(settings.mail_domain_health_dkim_selector):
+                if not is_dkim_selector(selector):
                     raise ValidationError(
                         self.env._(
                             '%(selector)s is not a DKIM selector. A selector is the part before "._domainkey" '
@@ -112,7 +101,7 @@ class ResConfigSettings(models.TransientModel):
     @api.constrains("mail_domain_health_timeout")
     def _check_mail_domain_health_timeout(self):
         for settings in self:
-            if not 0 < settings.mail_domain_health_timeout <= MAX_TIMEOUT:
+            if not is_timeout(settings.mail_domain_health_timeout):
                 raise ValidationError(
                     self.env._(
                         "The timeout per domain must be more than 0 and at most %(maximum)s seconds.",

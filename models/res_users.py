@@ -1,7 +1,17 @@
 from odoo import api, fields, models
 from odoo.tools import SQL
 
-from .mail_domain_check import _domain_of, _is_free_mail, ascii_or_none, email_domain_sql
+from ..maildns.address import address_verdict
+from ..maildns.errors import MailDNSError
+from ..maildns.report import Status
+from ..tools.addresses import ascii_or_none, email_domain
+from ..tools.findings import render, worst_first
+from ..tools.sql import email_domain_sql
+
+# What a banner says about a user, from the severity of the worst finding.
+LEVELS = [(str(Status.INFO), "Information"), (str(Status.WARN), "Warning"), (str(Status.FAIL), "Failure")]
+# The parts of a domain check that matter for mail sent as the user: the domain's own SPF and DKIM.
+SENDING_PARTS = ("domain", "spf", "dkim")
 
 
 class ResUsers(models.Model):
@@ -11,137 +21,118 @@ class ResUsers(models.Model):
         "mail.domain.check",
         string="Email domain check",
         compute="_compute_mail_domain_health",
+        groups="base.group_system",
         help="The last DNS check of the domain of the user's email address.",
     )
     mail_domain_health_level = fields.Selection(
-        [("warn", "Warning"), ("fail", "Failure")],
+        LEVELS,
         string="Email address health",
         compute="_compute_mail_domain_health",
+        groups="base.group_system",
     )
     mail_domain_health_warning = fields.Text(
         string="Email address warning",
         compute="_compute_mail_domain_health",
+        groups="base.group_system",
         help="Why mail sent by Odoo as this user may be rejected, and what to do.",
     )
 
-    @api.depends("email", "company_id.alias_domain_id")
+    @api.depends("email", "login", "company_id.alias_domain_id")
+    @api.depends_context("uid", "lang")
     def _compute_mail_domain_health(self):
-        domains = {_domain_of(user.email) for user in self} - {False}
-        checks = self.env["mail.domain.check"].sudo().search([("name", "in", list(domains))])
-        by_name = {check.name: check for check in checks}
+        # As the reader: a Settings administrator of one company does not read another company's checks.
+        checks = self.env["mail.domain.check"]._checks_by_name(
+            {email_domain(user._mail_domain_health_address()) for user in self}
+        )
         for user in self:
-            domain = _domain_of(user.email)
-            check = by_name.get(domain, self.env["mail.domain.check"])
-            level, lines = user._mail_domain_health_findings(domain, check)
+            check = checks.get(email_domain(user._mail_domain_health_address()), self.env["mail.domain.check"])
+            level, lines = user._mail_domain_health_findings(check)
             user.mail_domain_check_id = check
             user.mail_domain_health_level = level
             user.mail_domain_health_warning = "\n".join(lines) or False
 
-    def _mail_domain_health_findings(self, domain, check) -> tuple[str | bool, list[str]]:
-        """The warning level and sentences for this user's address, from stored results only (no DNS)."""
+    def _mail_domain_health_address(self) -> str | bool:
+        """The user's address, or the login when it is one (before the partner's email is filled)."""
         self.ensure_one()
-        if not domain:
-            return False, []
-        policy = check.dmarc_effective_policy or check.dmarc_policy
-        free_mail = _is_free_mail(domain)
-        if not (free_mail or policy in ("quarantine", "reject") or check.status in ("fail", "warn")):
-            return False, []
-        lines = []
-        preview = self._mail_domain_health_sending_preview()
-        if policy == "reject":
-            lines.append(
-                self.env._(
-                    "%(domain)s publishes a DMARC policy of reject: receivers refuse mail that Odoo sends as "
-                    "%(email)s.",
-                    domain=domain,
-                    email=self.email,
-                )
-            )
-        elif policy == "quarantine":
-            lines.append(
-                self.env._(
-                    "%(domain)s publishes a DMARC policy of quarantine: mail that Odoo sends as %(email)s "
-                    "lands in spam folders.",
-                    domain=domain,
-                    email=self.email,
-                )
-            )
-        elif free_mail:
-            lines.append(
-                self.env._(
-                    "%(domain)s is a public email service: Odoo cannot authenticate mail sent as %(email)s.",
-                    domain=domain,
-                    email=self.email,
-                )
-            )
-        elif check.status in ("fail", "warn"):
-            lines.append(
-                self.env._(
-                    "The domain %(domain)s is not fully set up for mail sent by Odoo (SPF %(spf)s, DKIM %(dkim)s).",
-                    domain=domain,
-                    spf=check.spf_status or "-",
-                    dkim=check.dkim_status or "-",
-                )
-            )
-        lines.append(preview["sentence"])
-        if free_mail or policy in ("quarantine", "reject"):
-            lines.append(self.env._("Fix: give this user an address on a domain your company manages."))
-        elif check.records_to_publish:
-            lines.append(self.env._("Fix: publish these DNS records:\n%(records)s", records=check.records_to_publish))
-        level = "fail" if policy == "reject" and not preview["rewritten"] else "warn"
-        return level, lines
+        return self.email or (self.login if self.login and "@" in self.login else False)
 
-    def _mail_domain_health_sending_preview(self) -> dict:
-        """What Odoo would really send for this user: which server, which From, which envelope sender.
-
-        Mirrors ir.mail_server._find_mail_server() and _prepare_email_message__().
-        """
+    def _mail_domain_health_problems(self, check) -> tuple[list, object]:
+        """The engine's verdict on mail Odoo sends as this user, from stored results only (no DNS), and how
+        Odoo sends it: the address verdict for the real sending path, and, when the mail goes out as the user
+        on a domain that is not a public service, the domain's own SPF and DKIM findings."""
         self.ensure_one()
-        company = self.company_id
-        mail_server_model = self.env["ir.mail_server"].sudo()
-        notifications = company.default_from_email or False
-        bounce = company.bounce_email or False
-        if notifications:
-            mail_server_model = mail_server_model.with_context(domain_notifications_email=notifications)
-        server, email_from = mail_server_model._find_mail_server(self.email)
-        from_filter = server.from_filter if server else mail_server_model._get_default_from_filter()
-        envelope = bounce if bounce and mail_server_model._match_from_filter(bounce, from_filter) else email_from
-        rewritten = bool(email_from) and _domain_of(email_from) != _domain_of(self.email)
-        server_name = server.display_name if server else self.env._("the server of the Odoo configuration file")
-        if rewritten:
-            sentence = self.env._(
+        address = self._mail_domain_health_address()
+        preview = self.env["mail.domain.check"]._sending_preview(address, self.company_id)
+        try:
+            verdict = address_verdict(
+                address,
+                effective_policy=check.dmarc_effective_policy or None,
+                provider_can_pass=check._provider_can_pass() if check else None,
+                sent_as=not preview.rewritten,
+            )
+        except MailDNSError:
+            return [], preview
+        findings = [(problem.code, problem.params, problem.status) for problem in verdict]
+        free_mail = any(code == "address.free_mail" for code, _, _ in findings)
+        if check and not preview.rewritten and not free_mail:
+            findings += [
+                (problem.code, problem.params or {}, problem.severity)
+                for problem in check.sudo().problem_ids
+                if problem.part in SENDING_PARTS and problem.severity in (Status.FAIL, Status.WARN, Status.ERROR)
+            ]
+        return worst_first(findings, status=lambda finding: finding[2]), preview
+
+    def _mail_domain_health_findings(self, check) -> tuple[str | bool, list[str]]:
+        """The banner's level and sentences for this user's address, in the reader's language."""
+        self.ensure_one()
+        if not self._mail_domain_health_address():
+            return False, []
+        findings, preview = self._mail_domain_health_problems(check)
+        if not findings:
+            return False, []
+        lines = [render(self.env, code, params) for code, params, _ in findings]
+        lines.append(self._mail_domain_health_sending_sentence(preview))
+        return str(findings[0][2]), lines
+
+    def _mail_domain_health_sending_sentence(self, preview) -> str:
+        server = preview.server_name or self.env._("the server of the Odoo configuration file")
+        if preview.rewritten:
+            return self.env._(
                 "Odoo sends this user's mail through %(server)s as %(sender)s (with the user's name), "
                 "because that server may not send as %(email)s.",
-                server=server_name,
-                sender=email_from,
-                email=self.email,
+                server=server,
+                sender=preview.email_from,
+                email=preview.author,
             )
-        else:
-            sentence = self.env._(
-                "Odoo sends this user's mail through %(server)s as %(email)s itself, with the envelope sender "
-                "%(envelope)s: receivers that enforce the domain's DMARC policy reject or quarantine it.",
-                server=server_name,
-                email=self.email,
-                envelope=envelope,
-            )
-        return {
-            "server": server,
-            "email_from": email_from,
-            "envelope_from": envelope,
-            "rewritten": rewritten,
-            "sentence": sentence,
-        }
+        return self.env._(
+            "Odoo sends this user's mail through %(server)s as %(email)s itself, with the envelope sender "
+            "%(envelope)s.",
+            server=server,
+            email=preview.author,
+            envelope=preview.envelope_from,
+        )
+
+    def _mail_domain_health_warning_lines(self) -> list[str]:
+        """The sentences of a warning to the administrator who types or creates this user: only when the
+        engine's verdict holds a failure or a warning (never for a domain that passes). Read with the rights of
+        the nightly run: whoever may create a user may be told why its address will fail."""
+        self.ensure_one()
+        address = self._mail_domain_health_address()
+        if not address:
+            return []
+        checks = self.env["mail.domain.check"].sudo()._checks_by_name({email_domain(address)})
+        level, lines = self._mail_domain_health_findings(next(iter(checks.values()), self.env["mail.domain.check"]))
+        return lines if level in (Status.FAIL, Status.WARN, Status.ERROR) else []
 
     @api.onchange("email", "login")
     def _onchange_mail_domain_health(self):
-        if not _is_problem_address(self):
+        lines = self._mail_domain_health_warning_lines()
+        if not lines:
             return None
-        address = _address(self)
-        domain = _domain_of(address)
         return {
             "warning": {
-                "title": self.env._("This address cannot be used to send mail from Odoo"),
-                "message": _address_message(self.env, address, domain),
+                "title": self.env._("Mail sent as this address will not reach its readers as it should"),
+                "message": "\n".join(lines),
                 "type": "notification",
             }
         }
@@ -149,16 +140,18 @@ class ResUsers(models.Model):
     @api.model_create_multi
     def create(self, vals_list):
         users = super().create(vals_list)
-        flagged = users.filtered(lambda user: not user.share and _is_problem_address(user))
+        flagged = users.filtered(lambda user: not user.share and user._mail_domain_health_warning_lines())
         if flagged and not self.env.context.get("install_mode"):
             self.env.user._bus_send(
                 "simple_notification",
                 {
                     "type": "warning",
-                    "sticky": True,
-                    "title": self.env._("Some new users have addresses Odoo cannot send as"),
-                    "message": "\n".join(
-                        _address_message(self.env, _address(user), _domain_of(_address(user))) for user in flagged
+                    "sticky": False,
+                    "title": self.env._("%(count)s new users have addresses Odoo cannot send as", count=len(flagged))
+                    if len(flagged) > 1
+                    else self.env._("%(name)s has an address Odoo cannot send as", name=flagged.name),
+                    "message": self.env._(
+                        "Open the user form to read why, and give them an address on a domain your company manages."
                     ),
                 },
             )
@@ -166,11 +159,14 @@ class ResUsers(models.Model):
 
     @api.model
     def _mail_domain_health_count_by_domain(self) -> dict[str, int]:
-        return {name: count for name, (count, _) in self._mail_domain_health_users_by_domain().items()}
+        """Active internal users per email domain, counting only those of the reader's companies."""
+        users = self._mail_domain_health_users_by_domain(self.env.user.company_ids.ids)
+        return {name: count for name, (count, _) in users.items()}
 
     @api.model
-    def _mail_domain_health_users_by_domain(self) -> dict[str, tuple[int, set[int]]]:
-        """For each email domain (A-labels) of the active internal users: how many they are, and their companies.
+    def _mail_domain_health_users_by_domain(self, company_ids: list[int] | None = None) -> dict:
+        """For each email domain (A-labels) of the active internal users: how many they are, and their companies
+        (as {domain: (count, {company ids})}); only users of `company_ids`, when given.
 
         One grouped query, whatever the number of users: the nightly run calls it once, not once a batch.
         """
@@ -184,10 +180,13 @@ class ResUsers(models.Model):
                   JOIN res_partner partner ON partner.id = users.partner_id
              LEFT JOIN res_company_users_rel rel ON rel.user_id = users.id
                  WHERE users.active AND NOT users.share AND partner.email LIKE %(any_address)s
+                       AND (%(all_companies)s OR rel.cid = ANY(%(company_ids)s))
               GROUP BY 1
                 """,
                 domain=email_domain_sql("partner.email"),
                 any_address="%@%",
+                all_companies=company_ids is None,
+                company_ids=company_ids or [],
             )
         )
         result: dict[str, tuple[int, set[int]]] = {}
@@ -197,28 +196,3 @@ class ResUsers(models.Model):
                 total, companies = result.get(name, (0, set()))
                 result[name] = (total + count, companies | {cid for cid in company_ids if cid})
         return result
-
-
-def _is_problem_address(user) -> bool:
-    domain = _domain_of(_address(user))
-    if not domain:
-        return False
-    if _is_free_mail(domain):
-        return True
-    check = user.env["mail.domain.check"].sudo().search([("name", "=", domain)], limit=1)
-    return (check.dmarc_effective_policy or check.dmarc_policy) in ("quarantine", "reject")
-
-
-def _address(user) -> str | bool:
-    """The user's address, or the login when it is one (before the partner's email is filled)."""
-    return user.email or (user.login if user.login and "@" in user.login else False)
-
-
-def _address_message(env, address: str, domain: str) -> str:
-    return env._(
-        "%(address)s is on %(domain)s, a domain your company does not manage: mail Odoo sends as this address "
-        "fails SPF and DKIM, and its DMARC policy may make receivers reject it. Use an address on your company's "
-        "domain.",
-        address=address,
-        domain=domain,
-    )

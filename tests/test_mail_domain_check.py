@@ -1,6 +1,9 @@
+import json
 import sys
+from datetime import timedelta
 from pathlib import Path
 
+from odoo import fields
 from odoo.exceptions import AccessError, UserError
 from odoo.tests import Form, TransactionCase, new_test_user, tagged
 
@@ -65,6 +68,11 @@ class MailDomainHealthCase(TransactionCase):
             cron.method_direct_trigger()
         self.env.invalidate_all()
 
+    def check_now(self, company):
+        """Check now, as the Settings button does: its results are written by a transaction of their own."""
+        with self.enter_registry_test_mode():
+            company.action_check_mail_domain_health()
+
     def check(self, name):
         return self.env["mail.domain.check"].sudo().search([("name", "=", name)])
 
@@ -81,7 +89,6 @@ class TestDomainChecks(MailDomainHealthCase):
         self.assertIn("spf.sender_not_authorized", broken.problem_ids.mapped("code"))
         self.assertIn(self.company_good, good.company_ids)
         self.assertIn(self.company_broken, broken.company_ids)
-        self.assertEqual(self.env["mail.domain.check"].sudo().search_count([("name", "=", "good.check.test")]), 1)
         self.assertEqual(self.company_good.mail_domain_health_status, "pass")
         self.assertEqual(self.company_broken.mail_domain_health_status, "fail")
 
@@ -98,10 +105,13 @@ class TestDomainChecks(MailDomainHealthCase):
         self.assertEqual(by_domain["xn--bcher-kva.check.test"], (1, {self.company_broken.id}))
         self.assertEqual(by_domain["google-only.check.test"][0], 2)
         self.assertNotIn("portal.example", by_domain, "portal users send no mail as the company")
-        self.assertIn("xn--bcher-kva.check.test", self.env["mail.domain.check"]._domains_to_check(False))
+        self.assertIn(
+            "xn--bcher-kva.check.test",
+            self.env["mail.domain.check"]._domains_to_check(self.env["mail.domain.check"]._get_check_settings()),
+        )
 
     def test_status_change_is_posted_in_the_chatter(self):
-        self.company_good.action_check_mail_domain_health()
+        self.check_now(self.company_good)
         good = self.check("good.check.test")
         self.assertEqual(good.status, "pass")
 
@@ -114,7 +124,7 @@ class TestDomainChecks(MailDomainHealthCase):
         self.assertFalse(tracked(), "a first result is a starting point, not a change")
         # Mail now goes through Google, which good.check.test does not authorize.
         self.env["ir.config_parameter"].sudo().set_param("mail_domain_health.provider", "google")
-        self.company_good.action_check_mail_domain_health()
+        self.check_now(self.company_good)
         good.invalidate_recordset()
         self.assertEqual(good.status, "fail")
         self.assertEqual(len(tracked()), 1)
@@ -122,13 +132,13 @@ class TestDomainChecks(MailDomainHealthCase):
         self.assertIn("spf.sender_not_authorized", good.problem_ids.mapped("code"))
 
     def test_silent_dns_keeps_the_last_good_result_marked_stale(self):
-        self.company_good.action_check_mail_domain_health()
+        self.check_now(self.company_good)
         good = self.check("good.check.test")
         self.assertEqual(good.status, "pass")
         first_success = good.last_success_at
         for name in ("good.check.test", "_dmarc.good.check.test", "odoo._domainkey.good.check.test"):
             self.proxy.add_rule(name, Fault.DROP)
-        self.company_good.action_check_mail_domain_health()
+        self.check_now(self.company_good)
         good.invalidate_recordset()
         self.assertEqual(good.status, "pass", "a timeout never replaces a known result")
         self.assertTrue(good.is_stale)
@@ -137,26 +147,26 @@ class TestDomainChecks(MailDomainHealthCase):
         self.assertEqual(good.spf_record, "v=spf1 include:_spf.odoo.com ~all", "the last records seen stay")
 
     def test_a_domain_answering_as_before_keeps_its_findings_and_moves_its_dates(self):
-        self.company_broken.action_check_mail_domain_health()
+        self.check_now(self.company_broken)
         broken = self.check("google-only.check.test")
         findings = broken.problem_ids
         codes = findings.mapped("code")
         self.assertIn("spf.sender_not_authorized", codes)
         for name in ("google-only.check.test", "_dmarc.google-only.check.test"):
             self.proxy.add_rule(name, Fault.DROP)
-        self.company_broken.action_check_mail_domain_health()
+        self.check_now(self.company_broken)
         broken.invalidate_recordset()
         self.assertTrue(broken.is_stale)
         # The DNS answers again, and says what it said before: the same findings, no longer stale.
         self.proxy.clear_rules()
-        self.company_broken.action_check_mail_domain_health()
+        self.check_now(self.company_broken)
         broken.invalidate_recordset()
         self.assertFalse(broken.is_stale)
         self.assertFalse(broken.last_error)
         self.assertEqual(broken.problem_ids, findings, "unchanged findings are not written again")
         # A stored report that differs from the new answer is replaced, findings included.
         broken.report = {**broken.report, "spf": {**broken.report["spf"], "record": "v=spf1 -all"}}
-        self.company_broken.action_check_mail_domain_health()
+        self.check_now(self.company_broken)
         broken.invalidate_recordset()
         self.assertEqual(broken.report["spf"]["record"], broken.spf_record)
         self.assertNotEqual(broken.report["spf"]["record"], "v=spf1 -all")
@@ -186,7 +196,7 @@ class TestDomainChecks(MailDomainHealthCase):
     def test_when_the_time_is_up_one_batch_is_asked_and_written(self):
         new_test_user(self.env, login="mdh_third", groups="base.group_user", email="lee@third.check.test")
         Check = self.env["mail.domain.check"].sudo()
-        names = Check._domains_to_check(False)
+        names = Check._domains_to_check(Check._get_check_settings())
         self.assertEqual(len(names), 3)
         reported = []
 
@@ -234,64 +244,213 @@ class TestDomainChecks(MailDomainHealthCase):
         self.assertEqual(first.name, "good.check.test")
         self.assertEqual(Check._get_or_create(["good.check.test"]), first)
 
-    def test_internal_user_cannot_check_domains(self):
+    def test_internal_user_cannot_check_domains_and_no_dns_is_asked(self):
+        check = self.env["mail.domain.check"].sudo()._get_or_create(["good.check.test"])
+        self.proxy.queries.clear()
         with self.assertRaises(AccessError):
             self.company_good.with_user(self.internal).action_check_mail_domain_health()
-        check = self.env["mail.domain.check"].sudo()._get_or_create(["good.check.test"])
         with self.assertRaises(AccessError):
             check.with_user(self.internal).action_check_now()
+        self.assertEqual(sum(self.proxy.queries.values()), 0, "a refused check asked the DNS")
+        # The same calls by an administrator do reach the DNS: the count above can tell the difference.
+        self.check_now(self.company_good)
+        self.assertGreater(sum(self.proxy.queries.values()), 0)
 
-    def test_results_are_visible_per_company(self):
+    def test_checks_are_for_settings_administrators_of_their_companies(self):
         self.run_cron()
+        contact_check = self.env["mail.domain.check"].sudo()._get_or_create(["contact.check.test"])
+        admin_of_broken = new_test_user(
+            self.env,
+            login="mdh_admin_broken",
+            groups="base.group_system",
+            company_id=self.company_broken.id,
+            company_ids=[(6, 0, self.company_broken.ids)],
+        )
         Check = self.env["mail.domain.check"]
-        self.assertEqual(Check.with_user(self.internal).search([("name", "=", "good.check.test")]).status, "pass")
-        self.assertFalse(Check.with_user(self.other_internal).search([("name", "=", "good.check.test")]))
-        self.assertTrue(Check.with_user(self.other_internal).search([("name", "=", "google-only.check.test")]))
-        self.assertEqual(len(Check.with_user(self.admin).search([("name", "like", "check.test")])), 2)
-        with self.assertRaises(AccessError):
-            Check.with_user(self.portal).search([])
+        for user in (self.internal, self.other_internal, self.portal):
+            with self.subTest(user=user.login), self.assertRaises(AccessError):
+                Check.with_user(user).search([])
+        seen = Check.with_user(admin_of_broken).search([("name", "like", "check.test")])
+        self.assertIn("google-only.check.test", seen.mapped("name"))
+        self.assertIn(contact_check, seen, "a check of no company is for every Settings administrator")
+        self.assertNotIn("good.check.test", seen.mapped("name"), "another company's check")
+        both = Check.with_user(self.admin).search([("name", "like", "check.test")])
+        self.assertTrue({"good.check.test", "google-only.check.test"} <= set(both.mapped("name")))
 
-    def test_dns_settings_are_for_administrators(self):
-        with self.assertRaises(AccessError):
-            self.env["ir.config_parameter"].with_user(self.internal).set_param(
-                "mail_domain_health.nameservers", "1.1.1.1"
-            )
+    def test_user_counts_are_those_of_the_readers_companies(self):
+        new_test_user(self.env, login="mdh_third_good", groups="base.group_user", email="kim@google-only.check.test")
+        self.run_cron()
+        admin_of_broken = new_test_user(
+            self.env,
+            login="mdh_admin_broken_count",
+            groups="base.group_system",
+            company_id=self.company_broken.id,
+            company_ids=[(6, 0, self.company_broken.ids)],
+        )
+        check = self.check("google-only.check.test")
+        # mdh_admin (both companies), mdh_other (broken) and mdh_third_good (good only) use that domain.
+        self.assertEqual(check.with_user(self.admin).user_count, 3)
+        self.assertEqual(check.with_user(admin_of_broken).user_count, 2)
+
+    def test_local_and_private_names_are_never_asked(self):
+        self.env["ir.config_parameter"].sudo().set_param("mail_domain_health.private_suffixes", "intranet.check.test")
+        for email in ("a@mailhost", "b@files.lan", "c@nas.home.arpa", "d@box.internal", "e@x.intranet.check.test"):
+            new_test_user(self.env, login=email, groups="base.group_user", email=email)
+        self.proxy.queries.clear()
+        names = self.env["mail.domain.check"]._domains_to_check(self.env["mail.domain.check"]._get_check_settings())
+        self.assertIn("good.check.test", names)
+        for private in ("mailhost", "files.lan", "nas.home.arpa", "box.internal", "x.intranet.check.test"):
+            self.assertNotIn(private, names)
+        self.run_cron()
+        asked = {name for name, _, _ in self.proxy.queries}
+        self.assertFalse(
+            {name for name in asked if name.endswith((".lan", ".internal", ".arpa", "intranet.check.test"))}
+        )
+        lan_company = self.env["res.company"].create(
+            {"name": "LAN Ltd", "alias_domain_id": self.env["mail.alias.domain"].create({"name": "odoo.lan"}).id}
+        )
+        self.proxy.queries.clear()
+        with self.assertRaisesRegex(UserError, "odoo.lan: not a name of the public DNS"):
+            self.check_now(lan_company)
+        self.assertEqual(sum(self.proxy.queries.values()), 0)
+
+    def test_autovacuum_removes_checks_no_one_uses_after_the_days_kept(self):
+        self.run_cron()
+        Check = self.env["mail.domain.check"].sudo()
+        Check._get_or_create(["gone.check.test", "recent.check.test"])
+        long_ago = fields.Datetime.now() - timedelta(days=31)
+        self.env.cr.execute(
+            "UPDATE mail_domain_check SET write_date = %s WHERE name IN %s",
+            (long_ago, ("gone.check.test", "good.check.test")),
+        )
+        self.env.invalidate_all()
+        Check._gc_unused_checks()
+        remaining = set(Check.search([("name", "like", "check.test")]).mapped("name"))
+        self.assertNotIn("gone.check.test", remaining, "unused for more than 30 days")
+        self.assertIn("recent.check.test", remaining, "unused, but for less than the days kept")
+        self.assertIn("good.check.test", remaining, "old, but a company's alias domain")
+
+    def test_settings_written_without_the_form_are_validated_when_read(self):
+        params = self.env["ir.config_parameter"].sudo()
+        params.set_param("mail_domain_health.nameservers", f"dns.example.com, {self.proxy.address}")
+        params.set_param("mail_domain_health.dkim_selector", "odoo, bad_selector!")
+        for timeout in ("inf", "-3", "nan", "1e9", "soon"):
+            params.set_param("mail_domain_health.timeout", timeout)
+            with self.subTest(timeout=timeout), self.assertLogs("odoo.addons.mail_domain_health", "WARNING") as logs:
+                settings = self.env["mail.domain.check"]._get_check_settings()
+            self.assertEqual(settings["timeout"], 15.0)
+            self.assertEqual(settings["nameservers"], [self.proxy.address])
+            self.assertEqual(settings["dkim_selectors"], ["odoo"])
+            self.assertEqual(len(logs.records), 3, logs.output)
+            self.assertIn("dns.example.com", logs.output[0])
 
 
 @tagged("post_install", "-at_install")
 class TestUserWarnings(MailDomainHealthCase, MockSmtplibCase):
-    def test_yahoo_login_warns_in_the_form(self):
-        form = Form(self.env["res.users"].with_user(self.admin))
-        form.name = "Jane"
-        with self.assertLogs("odoo.tests.form.onchange", "WARNING") as logs:
-            form.login = "jane@yahoo.com"
-        self.assertIn("yahoo.com", "\n".join(logs.output))
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.strict_company = cls.env["res.company"].create(
+            {
+                "name": "Strict Ltd",
+                "alias_domain_id": cls.env["mail.alias.domain"].sudo().create({"name": "strict.check.test"}).id,
+            }
+        )
+        cls.admin.company_ids = [(4, cls.strict_company.id)]
 
     def _address_notifications(self):
         self.env.cr.precommit.run()
         messages = self.env["bus.bus"].sudo().search([("message", "like", "simple_notification")]).mapped("message")
         return [message for message in messages if "Odoo cannot send as" in message]
 
-    def test_yahoo_user_created_without_a_form_notifies_the_admin(self):
+    def test_own_domain_passing_with_reject_warns_no_one(self):
+        self.run_cron()
+        check = self.check("strict.check.test")
+        self.assertEqual((check.status, check.dmarc_effective_policy), ("pass", "reject"))
+        with self.assertNoLogs("odoo.tests.form.onchange", "WARNING"):
+            form = Form(self.env["res.users"].with_user(self.admin).with_company(self.strict_company))
+            form.name = "Kim"
+            form.login = "kim@strict.check.test"
+        user = (
+            self.env["res.users"]
+            .with_user(self.admin)
+            .create(
+                {
+                    "name": "Kim",
+                    "login": "kim.strict@strict.check.test",
+                    "company_id": self.strict_company.id,
+                    "company_ids": [(6, 0, self.strict_company.ids)],
+                }
+            )
+        )
+        self.assertEqual(self._address_notifications(), [])
+        user.invalidate_recordset()
+        self.assertFalse(user.with_user(self.admin).mail_domain_health_warning)
+
+    def test_yahoo_login_warns_in_the_form_with_the_real_reason(self):
+        self.run_cron()
+        form = Form(self.env["res.users"].with_user(self.admin))
+        form.name = "Jane"
+        with self.assertLogs("odoo.tests.form.onchange", "WARNING") as logs:
+            form.login = "jane@yahoo.com"
+        said = "\n".join(logs.output)
+        self.assertIn("yahoo.com is a public email service", said)
+        self.assertNotIn("does not manage", said)
+
+    def test_yahoo_user_created_without_a_form_notifies_the_admin_once(self):
+        self.run_cron()
         self.env["res.users"].with_user(self.admin).create({"name": "Jane", "login": "jane@yahoo.com"})
         notifications = self._address_notifications()
         self.assertEqual(len(notifications), 1)
-        self.assertIn("jane@yahoo.com", notifications[0])
+        self.assertIn("Jane has an address Odoo cannot send as", notifications[0])
+        self.assertFalse(json.loads(notifications[0])["payload"]["sticky"], "no need to see it again at next login")
+
+    def test_several_flagged_users_make_one_notification_in_the_plural(self):
+        self.env["res.users"].with_user(self.admin).create(
+            [{"name": "Jane", "login": "jane.p@yahoo.com"}, {"name": "Joe", "login": "joe.p@aol.com"}]
+        )
+        notifications = self._address_notifications()
+        self.assertEqual(len(notifications), 1)
+        self.assertIn("2 new users have addresses Odoo cannot send as", notifications[0])
 
     def test_company_user_created_without_a_form_is_quiet(self):
+        self.run_cron()
         self.env["res.users"].with_user(self.admin).create({"name": "Kim", "login": "kim@good.check.test"})
         self.assertEqual(self._address_notifications(), [])
 
-    def test_yahoo_user_warning_says_what_odoo_really_sends(self):
+    def test_yahoo_user_rewritten_by_a_domain_server_is_warned_about_the_address_only(self):
         self.env["ir.mail_server"].sudo().create(
             {"name": "Company relay", "smtp_host": "relay.good.check.test", "from_filter": "good.check.test"}
         )
         user = new_test_user(self.env, login="jane.warn@yahoo.com", email="jane.warn@yahoo.com")
         self.run_cron()
         user.invalidate_recordset()
-        self.assertTrue(user.mail_domain_health_warning)
-        self.assertIn("notifications@good.check.test", user.mail_domain_health_warning)
-        self.assertEqual(user.mail_domain_health_level, "warn")
+        warning = user.with_user(self.admin).mail_domain_health_warning
+        self.assertIn("yahoo.com is a public email service", warning)
+        self.assertIn("notifications@good.check.test", warning)
+        self.assertNotIn("refuse", warning, "the mail goes out as the notifications address: DMARC of yahoo.com")
+        self.assertEqual(user.with_user(self.admin).mail_domain_health_level, "warn")
+
+    def test_yahoo_user_sent_as_himself_fails_on_yahoos_reject_policy(self):
+        self.env["ir.mail_server"].sudo().create({"name": "Catch-all", "smtp_host": "smtp.example.net"})
+        user = new_test_user(self.env, login="jane.bare@yahoo.com", email="jane.bare@yahoo.com")
+        user.company_id.alias_domain_id = False
+        self.run_cron()
+        user.invalidate_recordset()
+        self.assertEqual(user.with_user(self.admin).mail_domain_health_level, "fail")
+        self.assertIn("The DMARC policy of yahoo.com is reject", user.with_user(self.admin).mail_domain_health_warning)
+
+    def test_the_warning_is_in_the_readers_language(self):
+        self.env["res.lang"]._activate_lang("fr_FR")
+        self.env["ir.module.module"]._load_module_terms(["mail_domain_health"], ["fr_FR"], overwrite=True)
+        user = new_test_user(self.env, login="jane.fr@yahoo.com", email="jane.fr@yahoo.com")
+        self.run_cron()
+        user.invalidate_recordset()
+        french = user.with_user(self.admin).with_context(lang="fr_FR").mail_domain_health_warning
+        english = user.with_user(self.admin).with_context(lang="en_US").mail_domain_health_warning
+        self.assertNotEqual(french, english)
+        self.assertIn("yahoo.com", french)
+        self.assertNotIn("public email service", french)
 
     def _send_as(self, user):
         mail = (
@@ -310,46 +469,48 @@ class TestUserWarnings(MailDomainHealthCase, MockSmtplibCase):
             mail.send()
         return self.emails[-1]
 
+    def _preview(self, user):
+        return self.env["mail.domain.check"]._sending_preview(user.email, user.company_id)
+
     def test_preview_matches_what_odoo_sends_through_a_domain_server(self):
         self.env["ir.mail_server"].sudo().create(
             {"name": "Company relay", "smtp_host": "relay.good.check.test", "from_filter": "good.check.test"}
         )
         user = new_test_user(self.env, login="jane.preview@yahoo.com", email="jane.preview@yahoo.com")
-        preview = user._mail_domain_health_sending_preview()
+        preview = self._preview(user)
         sent = self._send_as(user)
-        self.assertTrue(preview["rewritten"])
-        self.assertEqual(preview["email_from"], "notifications@good.check.test")
+        self.assertTrue(preview.rewritten)
+        self.assertEqual(preview.email_from, "notifications@good.check.test")
         self.assertIn("notifications@good.check.test", sent["msg_from"])
-        self.assertEqual(sent["smtp_from"], preview["envelope_from"])
+        self.assertEqual(sent["smtp_from"], preview.envelope_from)
 
     def test_preview_matches_what_odoo_sends_through_a_catch_all_server(self):
         self.env["ir.mail_server"].sudo().create({"name": "Catch-all", "smtp_host": "smtp.example.net"})
         user = new_test_user(self.env, login="jane.catch@yahoo.com", email="jane.catch@yahoo.com")
-        preview = user._mail_domain_health_sending_preview()
+        preview = self._preview(user)
         sent = self._send_as(user)
         # With a notifications address on the alias domain, even a catch-all server sends as it.
-        self.assertTrue(preview["rewritten"])
-        self.assertIn(preview["email_from"], sent["msg_from"])
-        self.assertEqual(sent["smtp_from"], preview["envelope_from"])
+        self.assertTrue(preview.rewritten)
+        self.assertIn(preview.email_from, sent["msg_from"])
+        self.assertEqual(sent["smtp_from"], preview.envelope_from)
 
     def test_preview_without_alias_domain_sends_as_the_user(self):
         self.env["ir.mail_server"].sudo().create({"name": "Catch-all", "smtp_host": "smtp.example.net"})
-        user = new_test_user(self.env, login="jane.bare@yahoo.com", email="jane.bare@yahoo.com")
+        user = new_test_user(self.env, login="jane.bare2@yahoo.com", email="jane.bare2@yahoo.com")
         user.company_id.alias_domain_id = False
-        preview = user._mail_domain_health_sending_preview()
+        preview = self._preview(user)
         sent = self._send_as(user)
-        self.assertFalse(preview["rewritten"])
-        self.assertIn("jane.bare@yahoo.com", sent["msg_from"])
-        self.assertEqual(sent["smtp_from"], preview["envelope_from"])
-        self.assertIn("reject", preview["sentence"])
+        self.assertFalse(preview.rewritten)
+        self.assertIn("jane.bare2@yahoo.com", sent["msg_from"])
+        self.assertEqual(sent["smtp_from"], preview.envelope_from)
 
     def test_preview_for_a_company_address_on_its_own_server(self):
         self.env["ir.mail_server"].sudo().create(
             {"name": "Company relay", "smtp_host": "relay.good.check.test", "from_filter": "good.check.test"}
         )
-        preview = self.internal._mail_domain_health_sending_preview()
+        preview = self._preview(self.internal)
         sent = self._send_as(self.internal)
-        self.assertFalse(preview["rewritten"])
-        self.assertEqual(preview["email_from"], self.internal.email)
+        self.assertFalse(preview.rewritten)
+        self.assertEqual(preview.email_from, self.internal.email)
         self.assertIn(self.internal.email, sent["msg_from"])
-        self.assertEqual(sent["smtp_from"], preview["envelope_from"])
+        self.assertEqual(sent["smtp_from"], preview.envelope_from)

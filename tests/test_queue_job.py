@@ -26,7 +26,7 @@ class TestQueuedRun(MailDomainHealthCase):
         self.trap_jobs = trap_jobs
         self.Check = self.env["mail.domain.check"].sudo()
         new_test_user(self.env, login="mdh_queue", groups="base.group_user", email="lee@pasted.check.test")
-        self.names = self.Check._domains_to_check(False)
+        self.names = self.Check._domains_to_check({**self.Check._get_check_settings(), "check_partners": False})
         self.assertEqual(self.names, ["good.check.test", "google-only.check.test", "pasted.check.test"])
         self.patch(mail_domain_check, "JOB_SIZE", 2)
         params = self.env["ir.config_parameter"].sudo()

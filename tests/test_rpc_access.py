@@ -1,5 +1,13 @@
+import sys
+from pathlib import Path
+
 from odoo.tests import HttpCase, new_test_user, tagged
 from odoo.tests.common import JsonRpcException
+
+# The engine's test helpers import each other as top-level modules (they are plain pytest files).
+sys.path.insert(0, str(Path(__file__).resolve().parent / "engine"))
+from dnsproxy import FaultProxy
+from dnsserver import AuthoritativeServer, load_zone_dir
 
 
 @tagged("post_install", "-at_install")
@@ -9,35 +17,103 @@ class TestRpcAccess(HttpCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
+        cls.server = AuthoritativeServer(load_zone_dir()).start()
+        cls.addClassCleanup(cls.server.stop)
+        cls.proxy = FaultProxy(cls.server.address).start()
+        cls.addClassCleanup(cls.proxy.stop)
+        cls.env["ir.config_parameter"].sudo().set_param("mail_domain_health.nameservers", cls.proxy.address)
+        cls.env["ir.config_parameter"].sudo().set_param("mail_domain_health.provider", "odoo")
+        cls.company_a = cls.env.company
+        cls.company_a.alias_domain_id = cls.env["mail.alias.domain"].create({"name": "good.check.test"})
+        cls.company_b = cls.env["res.company"].create(
+            {
+                "name": "Company B",
+                "alias_domain_id": cls.env["mail.alias.domain"].create({"name": "google-only.check.test"}).id,
+            }
+        )
         cls.internal = new_test_user(
             cls.env, login="mdh_rpc_internal", password="mdh_rpc_internal_pw", groups="base.group_user"
         )
         cls.portal = new_test_user(
             cls.env, login="mdh_rpc_portal", password="mdh_rpc_portal_pw", groups="base.group_portal"
         )
-        cls.check = cls.env["mail.domain.check"].sudo().create({"name": "rpc.check.test"})
+        cls.user_b = new_test_user(
+            cls.env,
+            login="mdh_rpc_b",
+            password="mdh_rpc_b_pw",
+            groups="base.group_user",
+            email="sam@google-only.check.test",
+            company_id=cls.company_b.id,
+            company_ids=[(6, 0, cls.company_b.ids)],
+        )
+        cls.admin_a = new_test_user(
+            cls.env,
+            login="mdh_rpc_admin_a",
+            password="mdh_rpc_admin_a_pw",
+            groups="base.group_system",
+            company_id=cls.company_a.id,
+            company_ids=[(6, 0, cls.company_a.ids)],
+        )
+        cls.check_b = cls.env["mail.domain.check"].sudo()._get_or_create(["google-only.check.test"])
+        cls.check_b.write({"company_ids": [(6, 0, cls.company_b.ids)], "records_to_publish": "secret of B"})
 
-    def _call(self, login: str, route: str, model: str, method: str, ids: list[int], password: str = ""):
-        self.authenticate(login, password or login + "_pw")
-        return self.make_jsonrpc_request(route, {"model": model, "method": method, "args": [ids], "kwargs": {}})
+    def _call(self, login: str, route: str, model: str, method: str, args: list, kwargs: dict | None = None):
+        self.authenticate(login, login + "_pw")
+        return self.make_jsonrpc_request(
+            route, {"model": model, "method": method, "args": args, "kwargs": kwargs or {}}
+        )
 
-    def test_check_buttons_refuse_users_who_are_not_settings_administrators(self):
+    def _refused(self, login: str, model: str, method: str, args: list, kwargs: dict | None = None) -> str:
+        with self.assertRaises(JsonRpcException) as caught:
+            self._call(login, "/web/dataset/call_kw", model, method, args, kwargs)
+        return str(caught.exception)
+
+    def test_check_buttons_refuse_users_who_are_not_settings_administrators_before_any_dns(self):
         buttons = [
-            ("mail.domain.check", "action_check_now", self.check.ids),
-            ("res.company", "action_check_mail_domain_health", self.env.company.ids),
+            ("mail.domain.check", "action_check_now", [self.check_b.ids]),
+            ("res.company", "action_check_mail_domain_health", [self.internal.company_id.ids]),
         ]
+        self.proxy.queries.clear()
         for login in ("mdh_rpc_internal", "mdh_rpc_portal"):
-            for model, method, ids in buttons:
+            for model, method, args in buttons:
                 for route in ("/web/dataset/call_button", "/web/dataset/call_kw"):
                     with self.subTest(login=login, method=method, route=route):
                         with self.assertRaises(JsonRpcException) as caught:
-                            self._call(login, route, model, method, ids)
+                            self._call(login, route, model, method, args)
                         self.assertEqual(str(caught.exception), "odoo.exceptions.AccessError")
-        self.check.invalidate_recordset()
-        self.assertFalse(self.check.checked_at, "no refused call reached the DNS")
+        self.assertEqual(sum(self.proxy.queries.values()), 0, "a refused call asked the DNS")
+        # An administrator's call does ask it: the count above would have seen a refused call that did.
+        self._call(
+            "mdh_rpc_admin_a",
+            "/web/dataset/call_button",
+            "res.company",
+            "action_check_mail_domain_health",
+            [self.company_a.ids],
+        )
+        self.assertGreater(sum(self.proxy.queries.values()), 0)
 
-    def test_the_nightly_run_and_the_storage_are_not_remote_methods(self):
-        for method in ("_cron_check_domains", "_run_checks", "_store_reports", "_get_or_create"):
-            with self.subTest(method=method), self.assertRaises(JsonRpcException) as caught:
-                self._call("admin", "/web/dataset/call_kw", "mail.domain.check", method, self.check.ids, "admin")
-            self.assertEqual(str(caught.exception), "odoo.exceptions.AccessError")
+    def test_a_user_of_one_company_reads_nothing_of_another_companys_checks(self):
+        fields = ["mail_domain_health_warning", "mail_domain_check_id", "mail_domain_health_level"]
+        for login in ("mdh_rpc_internal", "mdh_rpc_portal"):
+            with self.subTest(login=login):
+                self.assertEqual(
+                    self._refused(login, "res.users", "read", [self.user_b.ids, fields]), "odoo.exceptions.AccessError"
+                )
+                self.assertEqual(
+                    self._refused(login, "mail.domain.check", "search_read", [[]], {"fields": ["records_to_publish"]}),
+                    "odoo.exceptions.AccessError",
+                )
+                self.assertEqual(
+                    self._refused(login, "res.company", "read", [self.company_b.ids, ["mail_domain_check_id"]]),
+                    "odoo.exceptions.AccessError",
+                )
+        # A Settings administrator of company A only: B's check is not among his, nor behind B's user.
+        found = self._call(
+            "mdh_rpc_admin_a", "/web/dataset/call_kw", "mail.domain.check", "search_read", [[]], {"fields": ["name"]}
+        )
+        self.assertNotIn("google-only.check.test", [row["name"] for row in found])
+        (user_b,) = self._call(
+            "mdh_rpc_admin_a", "/web/dataset/call_kw", "res.users", "read", [self.user_b.ids, fields]
+        )
+        self.assertFalse(user_b["mail_domain_check_id"])
+        self.assertNotIn("secret of B", user_b["mail_domain_health_warning"] or "")

@@ -28,16 +28,17 @@ class ShellError(RuntimeError):
 class OdooShell:
     """Runs Python in `odoo-bin shell` processes on the test database."""
 
-    def command(self) -> list[str]:
-        return [sys.executable, ODOO_BIN, "shell", *ODOO_OPTIONS, "--no-http", "--log-level=warn"]
+    def command(self, *options: str) -> list[str]:
+        return [sys.executable, ODOO_BIN, "shell", *ODOO_OPTIONS, "--no-http", "--log-level=warn", *options]
 
-    def spawn(self, code: str) -> subprocess.Popen:
-        """Start a shell running `code`, in its own process group (so that a test can kill it whole)."""
+    def spawn(self, code: str, *options: str) -> subprocess.Popen:
+        """Start a shell running `code`, in its own process group (so that a test can kill it whole); `options`
+        are added to odoo-bin's."""
         with tempfile.TemporaryFile("w+") as script:
             script.write(textwrap.dedent(code) + f"\nprint({DONE!r}, flush=True)\n")
             script.seek(0)
             return subprocess.Popen(
-                self.command(),
+                self.command(*options),
                 stdin=script,
                 stdout=subprocess.PIPE,
                 stderr=subprocess.STDOUT,

@@ -1,0 +1,21 @@
+"""How Odoo really sends a message from an author: which server, which From, which envelope sender."""
+
+from dataclasses import dataclass
+
+from .addresses import email_domain
+
+
+@dataclass(frozen=True)
+class SendingPreview:
+    """What ir.mail_server would do for one author address (see mail.domain.check._sending_preview)."""
+
+    author: str
+    server_id: int | None
+    server_name: str | None
+    email_from: str
+    envelope_from: str
+
+    @property
+    def rewritten(self) -> bool:
+        """Whether Odoo sends as another address (its notifications address) than the author's."""
+        return bool(self.email_from) and email_domain(self.email_from) != email_domain(self.author)
