@@ -153,15 +153,32 @@ def _check_selector(
     report = DkimReport(selector=selector, cname_target=lookup.cnames[0] if lookup.cnames else None)
     expected = provider.expected_cname(selector, domain)
     cname = Record(name, "CNAME", expected + ".") if expected else None
+    # Receivers follow the whole alias chain: it works when any name on it is the provider's key.
+    reached = next(
+        (index for index, target in enumerate(lookup.cnames) if provider.accepts_cname(selector, domain, target)), None
+    )
     if lookup.failed:
         report.add(lookup.fault_code, Status.ERROR, lookup.fault_params)
-    elif lookup.cnames and provider.expects_cname and not provider.accepts_cname(selector, domain, lookup.cnames[0]):
+    elif lookup.cnames and provider.expects_cname and reached is None:
         _wrong_target(report, name, provider, lookup.cnames[0], cname)
     elif not lookup.answered:
         _missing(report, name, provider, lookup, cname)
     else:
         _judge_key(report, name, provider, lookup, cname)
+        if reached:
+            _third_parties(report, name, domain, provider, lookup.cnames[:reached], cname)
     return report
+
+
+def _third_parties(
+    report: DkimReport, name: str, domain: str, provider: Provider, hops: tuple[str, ...], cname: Record | None
+) -> None:
+    """Warn when the chain to the provider's key passes through names outside the domain: signing works,
+    but it stops working when whoever runs those names changes them."""
+    outside = [hop for hop in hops if hop != domain and not hop.endswith("." + domain)]
+    if outside:
+        params = {"name": name, "provider": provider.label, "via": ", ".join(outside)}
+        report.add("dkim.third_party_cname", Status.WARN, params, cname)
 
 
 def _wrong_target(report: DkimReport, name: str, provider: Provider, target: str, cname: Record | None) -> None:

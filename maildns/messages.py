@@ -93,6 +93,10 @@ MESSAGES: dict[str, str] = {
     "spf.sender_not_authorized": (
         "The SPF record of %(domain)s does not authorize %(provider)s's servers: add %(mechanism)s right after v=spf1."
     ),
+    "spf.all_not_last": (
+        "The SPF record of %(domain)s has %(all)s before other terms: receivers stop reading at %(all)s and "
+        "never see %(ignored)s. Move %(all)s to the end of the record."
+    ),
     "spf.suggested_over_limit": (
         "The SPF record to publish for %(domain)s would need %(count)s DNS lookups, more than the limit of "
         "%(limit)s: remove includes you no longer use, or replace them with ip4:/ip6: ranges, before "
@@ -116,6 +120,10 @@ MESSAGES: dict[str, str] = {
     "dkim.wrong_target": (
         "%(name)s points to %(target)s, not to %(provider)s's key (%(expected)s): mail %(provider)s signs for "
         "you fails DKIM. Make the CNAME point to the provider's key."
+    ),
+    "dkim.third_party_cname": (
+        "%(name)s reaches %(provider)s's key through %(via)s, which another party runs: signing works, but "
+        "stops working if that name changes. Point the CNAME straight at %(provider)s's key."
     ),
     "dkim.syntax": "The DKIM record at %(name)s is unusable: %(detail)s. Publish the key again.",
     "dkim.revoked": (

@@ -11,11 +11,13 @@ from .spf import (
     MacroExpand,
     MacroToken,
     Mechanism,
+    Modifier,
     SpfRecord,
     SpfSyntaxError,
     Term,
     check_host,
     parse_record,
+    parse_term,
     select_records,
     valid_domain,
 )
@@ -104,13 +106,14 @@ def _audit_record(
     _report_tree(report, domain, tree)
     report.sender_authorized = _sender_authorized(domain, provider, tree, resolver, deadline, report)
     missing_provider = report.sender_authorized is False
-    suggested = _suggest(record, provider, missing_provider)
+    suggested = suggest_record(record, provider if missing_provider else None)
     fix = None
     if suggested is not None:
-        added = provider_lookups(provider, resolver=resolver, deadline=deadline) if missing_provider else 0
         report.suggested_record = suggested
-        report.suggested_dns_lookups = tree.dns_lookups + added
+        walked = walk_record(parse_record(suggested), domain, resolver=resolver, deadline=deadline)
+        report.suggested_dns_lookups = walked.dns_lookups
         fix = Record(domain, "TXT", suggested)
+    _report_all_not_last(report, domain, record, fix)
     _report_allows_all(report, domain, tree, fix if _top_level_pass_all(record) else None)
     if missing_provider:
         _report_not_authorized(report, domain, provider, fix)
@@ -150,6 +153,14 @@ def _report_limits(report: SpfReport, domain: str, tree: RecordTree) -> None:
     if tree.ptr_domains:
         where = ", ".join(dict.fromkeys(tree.ptr_domains))
         report.add("spf.ptr_used", Status.WARN, {"domain": domain, "where": where})
+
+
+def _report_all_not_last(report: SpfReport, domain: str, record: SpfRecord, fix: Record | None) -> None:
+    ignored = _after_all(record)
+    if ignored:
+        final = next(term.text for term in record.mechanisms if term.name == "all")
+        params = {"domain": domain, "all": final, "ignored": " ".join(term.text for term in ignored)}
+        report.add("spf.all_not_last", Status.WARN, params, fix)
 
 
 def _report_allows_all(report: SpfReport, domain: str, tree: RecordTree, fix: Record | None) -> None:
@@ -192,17 +203,43 @@ def _sender_authorized(
     return None if None in outcomes else True
 
 
-def _suggest(record: SpfRecord, provider: Provider, add_provider: bool) -> str | None:
-    """The record with the provider's term first and "+all" turned into "~all"; None when nothing changes."""
-    terms = [provider.spf_mechanism()] if add_provider else []
-    changed = add_provider
-    for term in record.terms:
-        if _is_pass_all(term):
-            terms.append("~all")
-            changed = True
-        else:
-            terms.append(term.text)
-    return "v=spf1 " + " ".join(terms) if changed else None
+def suggest_record(record: SpfRecord, provider: Provider | None = None) -> str | None:
+    """The record to publish in place of `record` so that receivers evaluate it as meant; None when it
+    already is. `provider`: a provider whose servers the record must authorize and does not.
+
+    Receivers take the first mechanism that matches and stop reading at "all", so the suggestion puts
+    the provider's terms first (no earlier term can decide before them), keeps every other mechanism in
+    its order but once (a later copy of a mechanism, under any qualifier, can never decide: the first
+    one already matched or did not), turns "+all" into "~all", ends the mechanisms with the first "all"
+    (the terms written after it were meant to count; a later "all" is dropped), and puts the modifiers
+    (redirect=, exp=) after them.
+    """
+    if provider is None and not _top_level_pass_all(record) and not _after_all(record):
+        return None
+    added = provider.spf_mechanism().split() if provider is not None else []
+    seen = {_term_key(parse_term(text)) for text in added}
+    mechanisms: list[str] = []
+    final: str | None = None
+    for term in record.mechanisms:
+        if term.name == "all":
+            final = final or ("~all" if term.qualifier == "+" else term.text)
+        elif _term_key(term) not in seen:
+            seen.add(_term_key(term))
+            mechanisms.append(term.text)
+    modifiers = [term.text for term in record.terms if isinstance(term, Modifier)]
+    return " ".join(["v=spf1", *added, *mechanisms, *([final] if final else []), *modifiers])
+
+
+def _term_key(term: Mechanism) -> tuple:
+    """What a mechanism matches, whatever its qualifier and spelling (ip4:192.0.2.1 is ip4:192.0.2.1/32)."""
+    domain = term.domain.lower().removesuffix(".") if term.domain is not None else None
+    return term.name, domain, str(term.network) if term.network is not None else None, term.cidr4, term.cidr6
+
+
+def _after_all(record: SpfRecord) -> tuple[Mechanism, ...]:
+    """The mechanisms written after the first "all", which receivers never read."""
+    names = [term.name for term in record.mechanisms]
+    return record.mechanisms[names.index("all") + 1 :] if "all" in names else ()
 
 
 def _is_pass_all(term: Term) -> bool:

@@ -7,6 +7,7 @@ import pytest
 from dnsproxy import Fault, FaultProxy
 
 from maildns import Resolver
+from maildns.check import check_domain
 from maildns.dkim import InvalidKey, audit_dkim, parse_key_record, parse_tags, rsa_modulus_bits
 from maildns.providers import get_provider
 from maildns.report import Status
@@ -303,3 +304,52 @@ def test_rsa_bits_from_der_of_both_key_forms():
 def test_key_record_without_version_defaults_to_rsa():
     key = parse_key_record("p=" + zone_key("rsa1024"))
     assert (key.key_type, key.key_bits, key.revoked) == ("rsa", 1024, False)
+
+
+# CNAME chains: receivers follow them to their end (tests/zones/dkim-chain.test.zone).
+
+CHAIN = "dkim-chain.test"
+
+
+def test_chain_through_a_vendor_to_odoos_key_signs_with_a_warning(resolver):
+    report = audit_dkim(f"vendor.{CHAIN}", ODOO, resolver=resolver)
+    assert report.codes() == ["dkim.third_party_cname"]
+    assert report.status is Status.WARN
+    assert (report.key_type, report.key_bits) == ("rsa", 2048)
+    (found,) = report.problems
+    assert found.params == {
+        "name": f"odoo._domainkey.vendor.{CHAIN}",
+        "provider": "Odoo",
+        "via": f"odoo._domainkey.mail-vendor.{CHAIN}",
+    }
+    assert found.record.value == ODOO_KEY + "."
+
+
+def test_chain_through_the_domains_own_names_passes(resolver):
+    report = audit_dkim(f"own-hop.{CHAIN}", ODOO, resolver=resolver)
+    assert report.status is Status.PASS, report.codes()
+
+
+def test_chain_through_vendors_to_the_microsoft_tenant_names_them(resolver):
+    report = audit_dkim(f"ms-vendor.{CHAIN}", MICROSOFT, resolver=resolver)
+    assert report.codes() == ["dkim.third_party_cname"]
+    assert report.problems[0].params["via"] == f"s1.relay-a.{CHAIN}, s1.relay-b.{CHAIN}"
+    # The tenant's name depends on the customer: no record to publish.
+    assert report.problems[0].record is None
+
+
+def test_chain_to_a_key_that_is_not_odoos_is_wrong_target(resolver):
+    report = audit_dkim(f"vendor-key.{CHAIN}", ODOO, resolver=resolver)
+    assert report.codes() == ["dkim.wrong_target"]
+    assert report.problems[0].params["target"] == f"odoo._domainkey.key-vendor.{CHAIN}"
+
+
+def test_chain_to_nothing_is_wrong_target(resolver):
+    report = audit_dkim(f"vendor-dangling.{CHAIN}", ODOO, resolver=resolver)
+    assert report.codes() == ["dkim.wrong_target"]
+
+
+def test_whole_check_of_a_vendor_chain_lets_dmarc_pass_through_dkim(resolver):
+    report = check_domain(f"vendor.{CHAIN}", resolver=resolver)
+    assert report.dkim.status is Status.WARN
+    assert report.dmarc.dkim_aligned is True

@@ -116,13 +116,17 @@ def test_microsoft_found_through_redirect(resolver):
 def test_neutral_include_does_not_authorize(resolver):
     report = audit("neutral-include", resolver)
     problem(report, "spf.sender_not_authorized")
-    assert report.suggested_record == "v=spf1 include:_spf.odoo.com ?include:_spf.odoo.com -all"
+    # The "?include" would never decide once the provider's include comes first: it is not repeated.
+    assert report.suggested_record == "v=spf1 include:_spf.odoo.com -all"
 
 
 def test_include_after_all_is_never_reached(resolver):
     report = audit("after-all", resolver)
     problem(report, "spf.sender_not_authorized")
     assert report.dns_lookups == 0
+    assert problem(report, "spf.all_not_last").params["ignored"] == "include:_spf.odoo.com"
+    assert report.suggested_record == "v=spf1 include:_spf.odoo.com -all"
+    assert report.suggested_dns_lookups == 1
 
 
 def test_split_txt_strings_are_joined(resolver):

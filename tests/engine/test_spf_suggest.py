@@ -1,0 +1,80 @@
+"""The SPF record the engine suggests is what receivers evaluate as meant.
+
+Each scenario of tests/zones/suggest.test.zone has a <label>-fixed twin holding the record the engine
+must suggest; check_host() over that twin (Knot serving it) shows receivers authorize every server the
+owner meant and no other, and the twin itself needs no suggestion.
+"""
+
+import pytest
+
+from maildns.providers import get_provider
+from maildns.report import Status
+from maildns.spf import check_host, parse_record
+from maildns.spf_audit import audit_spf, suggest_record
+
+ZONE = "suggest.test"
+ODOO_SERVER = "149.202.206.10"
+STRANGER = "203.0.113.77"
+
+# label, provider, the codes found, the servers the owner meant to authorize (besides the provider's)
+SCENARIOS = [
+    ("all-first", "odoo", ["spf.all_not_last", "spf.sender_not_authorized"], ["198.51.100.7"]),
+    ("all-middle", "odoo", ["spf.all_not_last"], ["198.51.100.8"]),
+    ("two-alls", "odoo", ["spf.all_not_last", "spf.sender_not_authorized"], ["198.51.100.9"]),
+    ("neutral-odoo", "odoo", ["spf.sender_not_authorized"], ["198.51.100.10"]),
+    ("twice", "odoo", ["spf.allows_all"], []),
+    ("redirect-only", "odoo", ["spf.sender_not_authorized"], ["198.51.100.11"]),
+    ("modifier-first", "odoo", ["spf.sender_not_authorized"], ["198.51.100.12", "198.51.100.11"]),
+    ("own-after-all", "ip:198.51.100.13", ["spf.all_not_last", "spf.sender_not_authorized"], []),
+]
+
+
+def txt(resolver, name):
+    (record,) = resolver.lookup(name, "TXT").records
+    return record
+
+
+@pytest.mark.parametrize(("label", "provider", "codes", "meant"), SCENARIOS, ids=[row[0] for row in SCENARIOS])
+def test_suggestion_is_the_record_receivers_read_as_meant(resolver, label, provider, codes, meant):
+    sender = get_provider(provider)
+    report = audit_spf(f"{label}.{ZONE}", sender, resolver=resolver)
+    assert sorted(report.codes()) == codes
+    fixed = f"{label}-fixed.{ZONE}"
+    assert report.suggested_record == txt(resolver, fixed)
+    # Every problem a record fixes carries the suggestion.
+    assert {problem.record.value for problem in report.problems if problem.record} == {report.suggested_record}
+    # The suggestion repeats no term and puts nothing after "all".
+    terms = report.suggested_record.split()[1:]
+    assert len(terms) == len(set(terms))
+    mechanisms = [term for term in terms if "=" not in term]
+    assert not any(term.endswith("all") for term in mechanisms[:-1])
+    servers = [*(sender.sender_ips or [ODOO_SERVER]), *meant]
+    for server in servers:
+        assert check_host(server, fixed, f"info@{fixed}", resolver=resolver).result == "pass", server
+    assert check_host(STRANGER, fixed, f"info@{fixed}", resolver=resolver).result in ("fail", "softfail")
+    twin = audit_spf(fixed, sender, resolver=resolver)
+    assert twin.suggested_record is None and twin.status is Status.PASS, twin.codes()
+
+
+def test_all_not_last_says_which_terms_receivers_never_read(resolver):
+    report = audit_spf(f"all-middle.{ZONE}", get_provider("odoo"), resolver=resolver)
+    (found,) = report.problems
+    assert found.status is Status.WARN
+    assert found.params == {"domain": f"all-middle.{ZONE}", "all": "~all", "ignored": "ip4:198.51.100.8"}
+    assert "never see ip4:198.51.100.8" in found.message
+    # The walk counts what receivers evaluate; the suggestion's count is that of the record suggested.
+    assert (report.dns_lookups, report.suggested_dns_lookups) == (1, 1)
+
+
+def test_the_provider_is_authorized_by_its_own_terms_first():
+    record = parse_record("v=spf1 -include:_spf.odoo.com a mx ~all")
+    assert suggest_record(record, get_provider("odoo")) == "v=spf1 include:_spf.odoo.com a mx ~all"
+    own = parse_record("v=spf1 ip4:198.51.100.20/32 ip6:2001:DB8::20 -all")
+    assert suggest_record(own, get_provider("ip:198.51.100.20,2001:db8::20,198.51.100.21")) == (
+        "v=spf1 ip4:198.51.100.20 ip6:2001:db8::20 ip4:198.51.100.21 -all"
+    )
+
+
+def test_a_record_read_as_written_needs_no_suggestion():
+    for text in ("v=spf1 include:_spf.odoo.com -all", "v=spf1 redirect=_spf.example.com", "v=spf1 a a -all"):
+        assert suggest_record(parse_record(text)) is None
