@@ -1,4 +1,9 @@
-"""DKIM: the selector's key record, where it points, and what key it holds."""
+"""DKIM: the selector's key record, where it points, and what key it holds.
+
+A selector's CNAME chain is followed to its end, as receivers do: it works when
+any name on it is the provider's key (dkim.third_party_cname warns when names
+of another party sit before it), and fails with dkim.wrong_target when none is.
+"""
 
 import base64
 import binascii

@@ -1,4 +1,9 @@
-"""Validation and normalisation of the domains and addresses a user types."""
+"""Validation and normalisation of the domains and addresses a user types.
+
+to_ascii() and parse_target() raise InvalidTarget with a message saying what is
+wrong; is_public_dns_name() tells, without raising, whether a name can be one
+of the public DNS (not localhost, a .local or .internal name, an address...).
+"""
 
 import ipaddress
 import re

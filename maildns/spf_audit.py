@@ -1,4 +1,10 @@
-"""The SPF part of a domain check: the record, its limits, the provider, the record to publish."""
+"""The SPF part of a domain check: the record, its limits, the provider, the record to publish.
+
+The record to publish comes from suggest_record(): what receivers evaluate as
+the owner meant (the provider's terms first and once, nothing after "all",
+modifiers last). spf.all_not_last says when terms follow "all" in the record
+published, since receivers never read them.
+"""
 
 from dataclasses import dataclass, field
 

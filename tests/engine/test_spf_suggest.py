@@ -6,11 +6,13 @@ owner meant and no other, and the twin itself needs no suggestion.
 """
 
 import pytest
+from hypothesis import assume, given, settings
+from hypothesis import strategies as st
 
 from maildns.providers import get_provider
 from maildns.report import Status
-from maildns.spf import check_host, parse_record
-from maildns.spf_audit import audit_spf, suggest_record
+from maildns.spf import Modifier, SpfSyntaxError, check_host, parse_record, parse_term
+from maildns.spf_audit import _after_all, _term_key, audit_spf, suggest_record
 
 ZONE = "suggest.test"
 ODOO_SERVER = "149.202.206.10"
@@ -78,3 +80,54 @@ def test_the_provider_is_authorized_by_its_own_terms_first():
 def test_a_record_read_as_written_needs_no_suggestion():
     for text in ("v=spf1 include:_spf.odoo.com -all", "v=spf1 redirect=_spf.example.com", "v=spf1 a a -all"):
         assert suggest_record(parse_record(text)) is None
+
+
+TERMS = st.sampled_from(
+    [
+        "a",
+        "-a",
+        "mx/24",
+        "ptr",
+        "ip4:198.51.100.1",
+        "~ip4:198.51.100.1/32",
+        "ip6:2001:DB8::1",
+        "include:_spf.odoo.com",
+        "?include:_spf.odoo.com",
+        "-include:_SPF.odoo.com.",
+        "include:spf.example.com",
+        "exists:%{i}.e.example.com",
+        "all",
+        "-all",
+        "~all",
+        "+all",
+        "redirect=r.example.com",
+        "exp=e.example.com",
+    ]
+)
+
+
+@settings(max_examples=400, deadline=None)
+@given(terms=st.lists(TERMS, max_size=8), provider=st.sampled_from([None, "odoo", "ip:198.51.100.1,2001:db8::1"]))
+def test_any_suggestion_parses_repeats_nothing_and_ends_with_all(terms, provider):
+    try:
+        record = parse_record(" ".join(["v=spf1", *terms]))
+    except SpfSyntaxError:
+        assume(False)
+    sender = get_provider(provider) if provider else None
+    suggested = suggest_record(record, sender)
+    if suggested is None:
+        assert sender is None and not _after_all(record) and "+all" not in terms and "all" not in terms
+        return
+    fixed = parse_record(suggested)
+    keys = [_term_key(term) for term in fixed.mechanisms if term.name != "all"]
+    assert len(keys) == len(set(keys))
+    assert all(term.name != "all" for term in fixed.mechanisms[:-1])
+    assert all(term.qualifier != "+" for term in fixed.mechanisms if term.name == "all")
+    original = {_term_key(term) for term in record.mechanisms if term.name != "all"}
+    added = {_term_key(parse_term(text)) for text in sender.spf_mechanism().split()} if sender else set()
+    assert set(keys) == original | added
+    if sender:
+        assert suggested.split()[1 : 1 + len(added)] == sender.spf_mechanism().split()
+    assert [term.text for term in fixed.terms if isinstance(term, Modifier)] == [
+        term.text for term in record.terms if isinstance(term, Modifier)
+    ]
