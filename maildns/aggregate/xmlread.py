@@ -9,7 +9,7 @@ import codecs
 import itertools
 import re
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from xml.parsers import expat
 
 from .model import Limits, ReportError
@@ -52,20 +52,20 @@ class Budget:
             raise ReportError(f"refused: the file holds over {self.limits.records:,} records")
 
 
-@dataclass
 class Element:
-    """A kept element: its text (leaves only) and its kept children by name, in document order."""
+    """A kept element: its text (leaves only, once closed) and its kept children by name, in document order."""
 
-    name: str
-    schema: Schema | None
-    parts: list[str] = field(default_factory=list)
-    size: int = 0
-    children: dict[str, list["Element"]] = field(default_factory=dict)
+    # A plain class with slots: the reader makes one per kept element, which is most of its work.
+    __slots__ = ("children", "name", "parts", "schema", "size", "text")
 
-    @property
-    def text(self) -> str | None:
-        """The element's text without surrounding white space; None when there is none."""
-        return "".join(self.parts).strip() or None
+    def __init__(self, name: str, schema: Schema | None):
+        self.name = name
+        self.schema = schema
+        self.parts: list[str] = []
+        self.size = 0
+        self.children: dict[str, list[Element]] = {}
+        # Without surrounding white space; None when there is none.
+        self.text: str | None = None
 
     def all(self, name: str) -> list["Element"]:
         return self.children.get(name, [])
@@ -75,8 +75,8 @@ class Element:
         return found[0] if found else None
 
     def text_of(self, name: str) -> str | None:
-        child = self.first(name)
-        return child.text if child is not None else None
+        found = self.children.get(name)
+        return found[0].text if found else None
 
 
 @dataclass(frozen=True)
@@ -138,11 +138,13 @@ class _Reader:
 
     def start(self, name: str, attributes: dict[str, str]) -> None:
         self.budget.count_element(len(self.stack))
-        if len(self.stack) == self.top and self.root is None:
+        parent = self.stack[-1] if self.stack else None
+        if parent is not None:
+            node = self._open_child(parent, name, attributes)
+        elif len(self.stack) == self.top and self.root is None:
             node = self._open_root(name, attributes)
         else:
-            parent = self.stack[-1] if self.stack else None
-            node = None if parent is None else self._open_child(parent, name, attributes)
+            node = None
         self.stack.append(node)
 
     def _open_root(self, name: str, attributes: dict[str, str]) -> Element | None:
@@ -160,10 +162,13 @@ class _Reader:
         return self.root
 
     def _open_child(self, parent: Element, name: str, attributes: dict[str, str]) -> Element | None:
-        local = self._local_name(name, attributes)
-        if parent.schema is None or local not in parent.schema:
+        schema = parent.schema
+        if schema is None:
             return None
-        node = Element(local, parent.schema[local])
+        local = self._local_name(name, attributes) if attributes or self.prefix or ":" in name else name
+        if local not in schema:
+            return None
+        node = Element(local, schema[local])
         if local == self.stream and parent is self.root:
             self.budget.count_record()
             return node
@@ -188,7 +193,9 @@ class _Reader:
         node = self.stack.pop()
         if node is None:
             return
-        if node is self.root:
+        if node.schema is None:
+            node.text = "".join(node.parts).strip() or None
+        elif node is self.root:
             self.done = True
         elif node.name == self.stream and len(self.stack) == self.top + 1:
             self.on_stream(node)
