@@ -2,12 +2,13 @@
 
 The wheel is built from a clone of the committed tree in a folder named after the addon (whool takes the
 addon's name from it and its files from git), installed without dependencies into a virtual environment
-that sees this Python's packages (dnspython), and the command is run from there.
+that sees this Python's packages (dnspython, through a .pth file), and the command is run from there.
 """
 
 import shutil
 import subprocess
 import sys
+import sysconfig
 import venv
 from pathlib import Path
 
@@ -32,8 +33,12 @@ def installed(tmp_path_factory):
     )
     (wheel,) = work.glob("odoo_addon_mail_domain_health-19.0.*.whl")
     environment = work / "venv"
-    venv.EnvBuilder(system_site_packages=True, with_pip=False).create(environment)
+    venv.EnvBuilder(with_pip=False).create(environment)
     python = environment / "bin" / "python"
+    # The new environment sees this one's packages (dnspython), whether this one is a virtual environment
+    # or not: the wheel's own dependencies are not downloaded.
+    (site_packages,) = environment.glob("lib/python*/site-packages")
+    (site_packages / "outer.pth").write_text(sysconfig.get_paths()["purelib"] + "\n")
     subprocess.run(
         [sys.executable, "-m", "pip", "--python", str(python), "install", "--quiet", "--no-deps", str(wheel)],
         check=True,
