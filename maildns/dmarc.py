@@ -280,6 +280,9 @@ def _apply(report: DmarcReport, domain: str, found: FoundRecord, *, resolver: Re
     fix = Record(f"_dmarc.{found.domain}", "TXT", suggested_record(found.text))
     for problem in record.problems:
         report.add("dmarc.syntax", problem.status, {"domain": found.domain, "detail": problem.message}, fix)
+    if report.effective_policy == "none":
+        # A monitoring policy: receivers deliver what fails, so anyone can still send as the domain.
+        report.add("dmarc.policy_none", Status.WARN, {"domain": domain, "record_domain": found.domain})
     _check_report_destinations(report, found, resolver=resolver, deadline=deadline)
 
 

@@ -138,6 +138,11 @@ MESSAGES: dict[str, str] = {
         "Publish the CNAME instead."
     ),
     # DMARC.
+    "dmarc.policy_none": (
+        "The DMARC policy that applies to %(domain)s (published at _dmarc.%(record_domain)s) is none: receivers "
+        "deliver mail that fails SPF and DKIM, so anyone can send as %(domain)s. Once the reports show that your "
+        "own mail passes, move to p=quarantine, then p=reject."
+    ),
     "dmarc.missing": (
         "%(domain)s publishes no DMARC policy: receivers decide alone what to do with mail that fails. Publish "
         "p=none to receive reports, then move to quarantine or reject once they show all your mail passes."

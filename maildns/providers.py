@@ -115,6 +115,10 @@ PROVIDERS: dict[str, Provider] = {
 }
 AUTO = "auto"
 SELF_HOSTED = "self_hosted"
+# A server of one's own whose public addresses are not known yet (this machine's mail server, a relay at
+# private addresses): SPF can say nothing of it, DKIM is probed for any key, DMARC is judged as unknown.
+UNKNOWN_SENDER = "unknown"
+UNKNOWN_PROVIDER = Provider(name=UNKNOWN_SENDER, label="your mail server (its public addresses are not known)")
 # (key, English label) of what a settings screen offers; see the module's docstring.
 PROVIDER_CHOICES: list[tuple[str, str]] = [
     (AUTO, "Detect automatically"),
@@ -135,6 +139,8 @@ def get_provider(spec: "str | Provider") -> Provider:
     text = spec.strip()
     if text.lower() in PROVIDERS:
         return PROVIDERS[text.lower()]
+    if text.lower() == UNKNOWN_SENDER:
+        return UNKNOWN_PROVIDER
     if text.lower().startswith("ip:"):
         return self_hosted(text[3:].split(","))
     raise InvalidProvider(f"unknown provider {text!r}: use one of " + ", ".join(PROVIDERS) + " or ip:ADDRESS[,ADDRESS]")

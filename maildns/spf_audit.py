@@ -195,6 +195,9 @@ def _sender_authorized(
         if provider.spf_include.lower() in tree.authorizing:
             return True
         return None if tree.faults else False
+    if not provider.sender_ips:
+        # A sender whose addresses are not known: nothing to judge.
+        return None
     outcomes = []
     for address in provider.sender_ips:
         result = check_host(address, domain, f"postmaster@{domain}", resolver=resolver, deadline=deadline)

@@ -42,6 +42,7 @@ SCENARIOS = [
     ("two.dmarc-scenarios.test", "odoo", None),
     ("lowercase.dmarc-scenarios.test", "odoo", None),
     ("refused.reports.test", "odoo", None),
+    ("self-hosted.check.test", "ip:192.0.2.25", None),
     ("jo@yahoo.com", "odoo", None),
     ("kim@quarantined.dmarc-scenarios.test", "odoo", None),
 ]

@@ -21,6 +21,7 @@ from maildns.providers import (
     provider_for_smtp_host,
     resolver_addresses,
 )
+from maildns.report import Status
 
 
 def detect(resolver, servers=(), config=None, *, hosted_by_odoo=False):
@@ -219,3 +220,14 @@ def test_every_detection_carries_the_params_of_its_sentence(resolver):
     for found in detections:
         assert set(found.reason_params) == PLACEHOLDERS[found.reason_code]
         assert found.to_dict()["message"] == found.message
+
+
+def test_a_sender_of_unknown_addresses_is_not_judged_by_spf_and_its_dkim_is_probed(resolver):
+    report = check_domain("google-only.check.test", provider="unknown", resolver=resolver)
+    assert report.provider == "unknown"
+    assert "spf.sender_not_authorized" not in report.codes()
+    assert report.spf.sender_authorized is None
+    assert report.spf.suggested_record is None
+    # The domain has a key at google._domainkey: the probe finds that something is published.
+    assert report.dkim.status is not Status.FAIL
+    assert report.dmarc.provider_can_pass is None
