@@ -8,7 +8,7 @@
     "author": "Mail Domain Health contributors",
     "license": "LGPL-3",
     "development_status": "Beta",
-    "depends": ["mail"],
+    "depends": ["mail", "bus"],
     "external_dependencies": {"python": ["dnspython", "idna"]},
     "data": [
         "security/mail_domain_health_security.xml",
@@ -20,4 +20,13 @@
         "views/res_users_views.xml",
         "views/mail_domain_health_menus.xml",
     ],
+    "assets": {
+        "web.assets_backend": [
+            "mail_domain_health/static/src/js/*.js",
+            "mail_domain_health/static/src/xml/*.xml",
+        ],
+        "web.assets_tests": [
+            "mail_domain_health/static/tests/tours/*.js",
+        ],
+    },
 }

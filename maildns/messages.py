@@ -18,191 +18,198 @@ server's reply) that has no translation: show it as it is.
 import re
 from collections.abc import Mapping
 
+
+def _(template: str) -> str:
+    """Marks a template for translation catalogues and gives it back as is: the engine speaks English, and the
+    Odoo addon's catalogues (which Odoo fills from every `_()` call of the addon's code) translate it there."""
+    return template
+
+
 MESSAGES: dict[str, str] = {
     # The domain itself.
-    "domain.not_found": (
+    "domain.not_found": _(
         "The domain %(domain)s does not exist in DNS: check the spelling, or register the domain before "
         "sending mail from it."
     ),
     # DNS faults. Timeouts, refusals and unusable replies come from the DNS server this check asks (the
     # configured one, or the system's); SERVFAIL is that server saying the domain's own name servers failed.
-    "dns.timeout": (
+    "dns.timeout": _(
         "The DNS server %(nameserver)s did not answer about %(name)s in time (%(detail)s): the result is "
         "unknown. Check that this DNS server is reachable, or try again later."
     ),
-    "dns.refused": (
+    "dns.refused": _(
         "The DNS server %(nameserver)s refused to answer about %(name)s (%(detail)s): the result is unknown. "
         "Check the DNS servers this check asks."
     ),
-    "dns.servfail": (
+    "dns.servfail": _(
         "The name servers of %(name)s failed to answer (%(nameserver)s %(detail)s): the result is unknown "
         "until the domain's DNS answers again."
     ),
-    "dns.error": (
+    "dns.error": _(
         "The DNS server %(nameserver)s gave no usable answer about %(name)s (%(detail)s): the result is unknown."
     ),
     # SPF.
-    "spf.missing": (
+    "spf.missing": _(
         "%(domain)s has no SPF record: publish this TXT record so that receivers accept the mail "
         "%(provider)s sends for you."
     ),
-    "spf.multiple_records": (
+    "spf.multiple_records": _(
         "%(domain)s has %(count)s SPF records (%(records)s); receivers then reject all of them (permerror). "
         "Merge them into a single TXT record starting with v=spf1 and delete the others."
     ),
-    "spf.syntax": (
+    "spf.syntax": _(
         "The SPF record of %(domain)s has an error at character %(position)s: %(detail)s. Receivers treat the "
         "whole record as a permanent error: correct it."
     ),
-    "spf.include_not_domain": (
+    "spf.include_not_domain": _(
         "The SPF record of %(domain)s includes or redirects to %(include)s, which is not a domain: receivers "
         "return a permanent error. Correct that term."
     ),
-    "spf.include_no_record": (
+    "spf.include_no_record": _(
         "The SPF record of %(domain)s includes or redirects to %(include)s, which has %(count)s SPF records "
         "instead of one: receivers return a permanent error. Remove that term or correct its target."
     ),
-    "spf.include_syntax": (
+    "spf.include_syntax": _(
         "The SPF record of %(include)s, included by or redirected to from %(domain)s, has an error at "
         "character %(position)s: %(detail)s. Receivers return a permanent error."
     ),
-    "spf.include_loop": (
+    "spf.include_loop": _(
         "The SPF record of %(domain)s loops (%(loop)s): receivers follow it until they pass %(limit)s DNS "
         "lookups and return a permanent error. Remove the include or redirect that closes the loop."
     ),
-    "spf.too_many_lookups": (
+    "spf.too_many_lookups": _(
         "The SPF record of %(domain)s needs %(count)s DNS lookups, more than the limit of %(limit)s: receivers "
         "return a permanent error. Remove includes you no longer use, or replace them with ip4:/ip6: ranges."
     ),
-    "spf.near_lookup_limit": (
+    "spf.near_lookup_limit": _(
         "The SPF record of %(domain)s needs %(count)s DNS lookups, close to the limit of %(limit)s: one more "
         "include would break it. Remove includes you no longer use."
     ),
-    "spf.too_many_void_lookups": (
+    "spf.too_many_void_lookups": _(
         "%(count)s lookups of the SPF record of %(domain)s find nothing (%(names)s), more than the limit of "
         "%(limit)s: receivers return a permanent error. Remove the terms that point to names without records."
     ),
-    "spf.ptr_used": (
+    "spf.ptr_used": _(
         "The SPF record of %(domain)s uses the ptr mechanism (in the record of %(where)s), which is slow, "
         "unreliable and discouraged (RFC 7208, 5.5): replace it with ip4:, ip6: or a: terms."
     ),
-    "spf.allows_all": (
+    "spf.allows_all": _(
         "The SPF record of %(domain)s authorizes every server on the Internet to send as %(domain)s "
         "(+all in %(where)s): end the record with ~all or -all instead."
     ),
-    "spf.sender_not_authorized": (
+    "spf.sender_not_authorized": _(
         "The SPF record of %(domain)s does not authorize %(provider)s's servers: add %(mechanism)s right after v=spf1."
     ),
-    "spf.all_not_last": (
+    "spf.all_not_last": _(
         "The SPF record of %(domain)s has %(all)s before other terms: receivers stop reading at %(all)s and "
         "never see %(ignored)s. Move %(all)s to the end of the record."
     ),
-    "spf.suggested_over_limit": (
+    "spf.suggested_over_limit": _(
         "The SPF record to publish for %(domain)s would need %(count)s DNS lookups, more than the limit of "
         "%(limit)s: remove includes you no longer use, or replace them with ip4:/ip6: ranges, before "
         "publishing it."
     ),
     # DKIM.
-    "dkim.missing": (
+    "dkim.missing": _(
         "No DKIM key at %(name)s: publish the CNAME to %(target)s, %(provider)s's key, so its mail is signed for you."
     ),
-    "dkim.missing_cname": (
+    "dkim.missing_cname": _(
         "No DKIM record at %(name)s: enable DKIM in %(provider)s's admin console and publish its CNAME."
     ),
-    "dkim.missing_key": (
+    "dkim.missing_key": _(
         "No DKIM key at %(name)s: publish the public key %(provider)s gives you (in its admin console, or from "
         "your mail server's DKIM set-up) as a TXT record there, in place of <public key>."
     ),
-    "dkim.missing_at_target": (
+    "dkim.missing_at_target": _(
         "%(name)s points to %(target)s, where no DKIM key is published: enable DKIM for this domain in "
         "%(provider)s, or ask its support to publish the key."
     ),
-    "dkim.wrong_target": (
+    "dkim.wrong_target": _(
         "%(name)s points to %(target)s, not to %(provider)s's key (%(expected)s): mail %(provider)s signs for "
         "you fails DKIM. Make the CNAME point to the provider's key."
     ),
-    "dkim.third_party_cname": (
+    "dkim.third_party_cname": _(
         "%(name)s reaches %(provider)s's key through %(via)s, which another party runs: signing works, but "
         "stops working if that name changes. Point the CNAME straight at %(provider)s's key."
     ),
-    "dkim.syntax": "The DKIM record at %(name)s is unusable: %(detail)s. Publish the key again.",
-    "dkim.revoked": (
+    "dkim.syntax": _("The DKIM record at %(name)s is unusable: %(detail)s. Publish the key again."),
+    "dkim.revoked": _(
         "The key at %(name)s is revoked (empty p=): nothing signed with it passes. Publish the current key."
     ),
-    "dkim.weak_key": (
+    "dkim.weak_key": _(
         "The RSA key at %(name)s has %(bits)s bits: receivers ignore keys under 1024 bits and may stop "
         "accepting keys under 2048. Publish a key of 2048 bits."
     ),
-    "dkim.not_cname": (
+    "dkim.not_cname": _(
         "%(name)s holds a copy of %(provider)s's key as TXT: it breaks at the provider's next key rotation. "
         "Publish the CNAME instead."
     ),
     # DMARC.
-    "dmarc.policy_none": (
+    "dmarc.policy_none": _(
         "The DMARC policy that applies to %(domain)s (published at _dmarc.%(record_domain)s) is none: receivers "
         "deliver mail that fails SPF and DKIM, so anyone can send as %(domain)s. Once the reports show that your "
         "own mail passes, move to p=quarantine, then p=reject."
     ),
-    "dmarc.missing": (
+    "dmarc.missing": _(
         "%(domain)s publishes no DMARC policy: receivers decide alone what to do with mail that fails. Publish "
         "p=none to receive reports, then move to quarantine or reject once they show all your mail passes."
     ),
-    "dmarc.multiple_records": (
+    "dmarc.multiple_records": _(
         "_dmarc.%(domain)s holds %(count)s DMARC records, so receivers ignore them all: keep only one."
     ),
-    "dmarc.syntax": "The DMARC record of %(domain)s: %(detail)s. Publish the corrected record.",
-    "dmarc.rua_unauthorized": (
+    "dmarc.syntax": _("The DMARC record of %(domain)s: %(detail)s. Publish the corrected record."),
+    "dmarc.rua_unauthorized": _(
         "The DMARC record of %(domain)s sends reports (%(tags)s) to %(destination)s, which has not agreed to "
         "receive them, so receivers send it none. Ask whoever runs %(destination)s to publish this TXT record, "
         "or send the reports to an address at %(domain)s."
     ),
     # An address Odoo sends as.
-    "address.dmarc_reject": (
+    "address.dmarc_reject": _(
         "The DMARC policy of %(domain)s is reject: receivers refuse mail that Odoo sends as %(address)s. Give "
         "this user an address on a domain you manage, or, if %(domain)s is yours, authorize the servers Odoo "
         "sends through in its SPF and DKIM records."
     ),
-    "address.dmarc_quarantine": (
+    "address.dmarc_quarantine": _(
         "The DMARC policy of %(domain)s is quarantine: mail that Odoo sends as %(address)s lands in spam. Give "
         "this user an address on a domain you manage, or, if %(domain)s is yours, authorize the servers Odoo "
         "sends through in its SPF and DKIM records."
     ),
-    "address.rewritten": (
+    "address.rewritten": _(
         "Odoo sends the mail of %(address)s as its notifications address, with the author's name: the DMARC "
         "policy of %(domain)s does not apply to it."
     ),
-    "address.free_mail": (
+    "address.free_mail": _(
         "%(domain)s is a public email service: Odoo can never be authorized to send as %(address)s. Give this "
         "user an address on a domain you manage."
     ),
     # Who sends Odoo's mail (providers.detect_sender and chosen_sender): reason codes, not problems.
-    "sender.mail_server": "Odoo sends through its outgoing mail server %(server)s (%(host)s), run by %(provider)s.",
-    "sender.mail_server_relay": (
+    "sender.mail_server": _("Odoo sends through its outgoing mail server %(server)s (%(host)s), run by %(provider)s."),
+    "sender.mail_server_relay": _(
         "Odoo sends through its outgoing mail server %(server)s (%(host)s), a server of your own at %(addresses)s."
     ),
-    "sender.config_smtp": (
+    "sender.config_smtp": _(
         "Odoo sends through %(host)s, the SMTP server of its configuration file, run by %(provider)s."
     ),
-    "sender.config_relay": (
+    "sender.config_relay": _(
         "Odoo sends through %(host)s, the SMTP server of its configuration file, a server of your own at %(addresses)s."
     ),
-    "sender.local_mta": (
+    "sender.local_mta": _(
         "Odoo hands its mail to the mail server of its own machine (%(host)s), which sends it from public "
         "addresses the DNS cannot tell: give them in the settings."
     ),
-    "sender.private_relay": (
+    "sender.private_relay": _(
         "Odoo sends through %(host)s, known here only by private addresses (%(addresses)s): give the public "
         "addresses its mail leaves from in the settings."
     ),
-    "sender.unresolved": (
+    "sender.unresolved": _(
         "The address of %(host)s, the server Odoo sends through, cannot be found (%(detail)s): give the public "
         "addresses its mail leaves from in the settings."
     ),
-    "sender.odoo_hosted": (
+    "sender.odoo_hosted": _(
         "This database is hosted by Odoo and has no outgoing mail server of its own: Odoo's servers send its mail."
     ),
-    "sender.chosen": "The sending service is chosen in the settings: %(provider)s.",
-    "sender.chosen_self_hosted": (
+    "sender.chosen": _("The sending service is chosen in the settings: %(provider)s."),
+    "sender.chosen_self_hosted": _(
         "The sending service is chosen in the settings: a server of your own at %(addresses)s."
     ),
 }

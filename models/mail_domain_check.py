@@ -1,23 +1,35 @@
 import logging
+import os
 import random
-import socket
 import time
-from datetime import timedelta
+from datetime import datetime, timedelta
 from functools import partial
 
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError
 from odoo.service.model import PG_CONCURRENCY_EXCEPTIONS_TO_RETRY
-from odoo.tools import SQL
+from odoo.tools import SQL, config
 
 from ..maildns.address import is_free_mail
 from ..maildns.dns import Resolver
 from ..maildns.errors import MailDNSError
 from ..maildns.names import is_public_dns_name, to_ascii
+from ..maildns.providers import (
+    AUTO,
+    PROVIDER_CHOICES,
+    PROVIDERS,
+    SELF_HOSTED,
+    UNKNOWN_SENDER,
+    SenderDetection,
+    SmtpServer,
+    chosen_sender,
+    detect_sender,
+)
 from ..maildns.report import Status
 from ..tools.addresses import ascii_or_none, email_domain, raw_domain
 from ..tools.batch_pipeline import AskAhead
 from ..tools.check_settings import PREFIX, read_check_settings
+from ..tools.findings import render, worst_first
 from ..tools.sending import SendingPreview
 from ..tools.sql import email_domain_sql
 from ..tools.stored_report import (
@@ -39,12 +51,9 @@ STATUSES = [
     (str(Status.FAIL), "Fail"),
 ]
 DMARC_POLICIES = list(zip(POLICIES, ("None", "Quarantine", "Reject"), strict=True))
-PROVIDERS = [
-    ("odoo", "Odoo"),
-    ("google", "Google Workspace"),
-    ("microsoft", "Microsoft 365"),
-    ("self_hosted", "Self-hosted server"),
-]
+# Who sends a domain's mail, as the engine names the choices (maildns.providers); "auto" is a setting only, and
+# "unknown" a server of one's own whose public addresses are not known yet.
+PROVIDER_KEYS = [(key, label) for key, label in PROVIDER_CHOICES if key != AUTO] + [(UNKNOWN_SENDER, "Unknown")]
 # Domains per cron batch: one batch is resolved, written and committed before the next starts. 100 rather
 # than 50: half the statements and commits, and fewer stragglers ending a batch, for a first night 10% faster
 # (bench/odoo.py); writing a batch still takes under a second.
@@ -56,13 +65,11 @@ DNS_THREADS = 2
 RECHECK_AFTER = timedelta(hours=20)
 # Domains per job when the nightly run is split into Job Queue jobs: a job takes seconds, not minutes.
 JOB_SIZE = 200
+# Seconds the DNS gets while a person waits on Check now; what it has not answered by then goes on in the
+# background, so that the screen is free again within about two seconds.
+INTERACTIVE_TIMEOUT = 1.5
 # Writes of one batch (or of one Check now) tried before giving up on a conflict with a concurrent transaction.
 CONFLICT_ATTEMPTS = 5
-# Outgoing servers whose host names tell which provider relays the mail.
-PROVIDER_HOSTS = {
-    "google": ("gmail.com", "google.com", "googlemail.com"),
-    "microsoft": ("office365.com", "outlook.com", "microsoft.com"),
-}
 
 
 class MailDomainCheck(models.Model):
@@ -74,12 +81,15 @@ class MailDomainCheck(models.Model):
     _name_unique = models.Constraint("UNIQUE(name)", "Each domain has a single check record.")
 
     name = fields.Char(string="Domain", required=True, index=True, help="The domain, as ASCII (A-labels).")
-    provider = fields.Selection(PROVIDERS, help="Who sends this domain's mail, as judged at the last check.")
+    provider = fields.Selection(PROVIDER_KEYS, help="Who sends this domain's mail, as judged at the last check.")
+    sender_reason = fields.Json(readonly=True, help="Why the sender was taken to be that one: a code and its params.")
+    sender_summary = fields.Char(string="Expected sender", compute="_compute_explanations")
     status = fields.Selection(STATUSES, tracking=True, readonly=True)
     spf_status = fields.Selection(STATUSES, string="SPF", readonly=True)
     dkim_status = fields.Selection(STATUSES, string="DKIM", readonly=True)
     dmarc_status = fields.Selection(STATUSES, string="DMARC", readonly=True)
     checked_at = fields.Datetime(string="Last check", readonly=True)
+    changed_at = fields.Datetime(string="Last change", readonly=True, help="Last check whose findings differed.")
     last_success_at = fields.Datetime(string="Last answer", readonly=True, help="Last check the DNS answered.")
     is_stale = fields.Boolean(
         string="Stale",
@@ -103,7 +113,85 @@ class MailDomainCheck(models.Model):
     problem_ids = fields.One2many("mail.domain.check.problem", "check_id", string="Problems", readonly=True)
     records_to_publish = fields.Text(readonly=True)
     company_ids = fields.Many2many("res.company", string="Companies", readonly=True)
+    check_pending = fields.Boolean(
+        string="Checking",
+        readonly=True,
+        help="A check of this domain is under way in the background: the DNS did not answer while you waited.",
+    )
     user_count = fields.Integer(string="Users", compute="_compute_user_count")
+    # What the screens say, in the reader's language, from the stored findings (codes and params).
+    spf_reason = fields.Text(string="Why SPF", compute="_compute_explanations")
+    dkim_reason = fields.Text(string="Why DKIM", compute="_compute_explanations")
+    dmarc_reason = fields.Text(string="Why DMARC", compute="_compute_explanations")
+    fault_summary = fields.Text(string="DNS faults", compute="_compute_explanations")
+    records_guide = fields.Text(string="What to publish", compute="_compute_explanations")
+
+    @api.depends(
+        "problem_ids",
+        "spf_status",
+        "dkim_status",
+        "dmarc_status",
+        "spf_record",
+        "records_to_publish",
+        "free_mail",
+        "is_stale",
+        "last_success_at",
+    )
+    @api.depends_context("lang")
+    def _compute_explanations(self):
+        for check in self:
+            problems = check.problem_ids
+            for part in ("spf", "dkim", "dmarc"):
+                findings = worst_first(
+                    [p for p in problems if p.part == part and p.severity != "info" and not p.code.startswith("dns.")],
+                    status=lambda problem: problem.severity,
+                )
+                reason = "\n".join(dict.fromkeys(p.description for p in findings))
+                if not reason and check[f"{part}_status"] == "error":
+                    reason = self.env._("Unknown: the DNS did not answer (see below).")
+                check[f"{part}_reason"] = reason or False
+            check.fault_summary = check._fault_summary()
+            check.records_guide = check._records_guide()
+            reason = check.sender_reason or {}
+            check.sender_summary = render(self.env, reason["code"], reason.get("params")) if reason else False
+
+    def _fault_summary(self) -> str | bool:
+        """Each distinct DNS fault once (per code and server, not per name asked), and, when the results shown
+        are older than the last check, since when."""
+        self.ensure_one()
+        faults = {}
+        for problem in self.problem_ids.filtered(lambda problem: problem.code.startswith("dns.")):
+            params = problem.params or {}
+            faults.setdefault((problem.code, params.get("nameserver")), problem.description)
+        lines = list(faults.values())
+        if self.is_stale:
+            if self.last_error and not lines:
+                lines.append(self.last_error)
+            if self.last_success_at:
+                lines.append(
+                    self.env._(
+                        "The results shown are those of the last answer, on %(date)s.",
+                        date=fields.Datetime.to_string(fields.Datetime.context_timestamp(self, self.last_success_at)),
+                    )
+                )
+        return "\n".join(lines) or False
+
+    def _records_guide(self) -> str | bool:
+        """The records to publish, each saying whether it is added or replaces a record the domain has: a
+        second SPF record next to the first would break SPF."""
+        self.ensure_one()
+        if self.free_mail:
+            # A public mail service's DNS is not yours to change: the fix is the users' addresses.
+            return False
+        lines = []
+        for line in (self.records_to_publish or "").splitlines():
+            is_spf = f"{self.name}. TXT " in line and '"v=spf1' in line.lower()
+            if is_spf and self.spf_record:
+                lines.append(self.env._("Replace your current SPF record %(record)s with:", record=self.spf_record))
+            else:
+                lines.append(self.env._("Add:"))
+            lines.append(f"    {line}")
+        return "\n".join(lines) or False
 
     @api.depends_context("uid")
     def _compute_user_count(self):
@@ -121,6 +209,7 @@ class MailDomainCheck(models.Model):
         params = self.env["ir.config_parameter"].sudo()
         keys = (
             "provider",
+            "own_addresses",
             "dkim_selector",
             "nameservers",
             "timeout",
@@ -132,28 +221,37 @@ class MailDomainCheck(models.Model):
         settings, reasons = read_check_settings({key: params.get_param(PREFIX + key) for key in keys})
         for reason in reasons:
             _logger.warning("mail_domain_health: setting %s", reason)
-        provider, provider_spec = self._detect_provider(settings.pop("provider_setting"))
-        return {**settings, "provider": provider, "provider_spec": provider_spec}
+        setting, own_addresses = settings.pop("provider_setting"), settings.pop("own_addresses")
+        detection = self._detect_sender(setting, own_addresses, self._new_resolver(settings))
+        return {
+            **settings,
+            "provider": detection.provider_key if detection.provider else UNKNOWN_SENDER,
+            "provider_spec": detection.provider or UNKNOWN_SENDER,
+            "sender": {"code": detection.reason_code, "params": dict(detection.reason_params)},
+        }
 
     @api.model
-    def _detect_provider(self, setting: str) -> tuple[str, str]:
-        """The provider key and the engine's provider spec ("odoo", "ip:192.0.2.1", ...)."""
-        if setting in ("odoo", "google", "microsoft"):
-            return setting, setting
-        servers = self.env["ir.mail_server"].sudo().search([("owner_user_id", "=", False)], order="sequence")
-        hosts = [server.smtp_host.lower() for server in servers if server.smtp_host]
-        if setting == "auto":
-            if not hosts:
-                return "odoo", "odoo"
-            # The first server by sequence is the one Odoo falls back to for most mail.
-            first = hosts[0]
-            for provider, suffixes in PROVIDER_HOSTS.items():
-                if any(first == suffix or first.endswith("." + suffix) for suffix in suffixes):
-                    return provider, provider
-        addresses = _resolve_hosts(hosts)
-        if not addresses:
-            return "odoo", "odoo"
-        return "self_hosted", "ip:" + ",".join(addresses)
+    def _detect_sender(self, setting: str, own_addresses: list[str], resolver: Resolver) -> SenderDetection:
+        """Who sends Odoo's mail: the provider chosen in Settings, else what Odoo's own choice of server leads
+        to (maildns.providers.detect_sender): the outgoing mail servers, else the configuration file's SMTP
+        server, else Odoo's servers for a database Odoo hosts."""
+        if setting in PROVIDERS:
+            return chosen_sender(setting)
+        if setting == SELF_HOSTED and own_addresses:
+            return chosen_sender(SELF_HOSTED, own_addresses)
+        # Personal servers (owner_user_id) only send their owner's mail: Odoo never falls back to them.
+        servers = self.env["ir.mail_server"].sudo().search([("owner_user_id", "=", False)], order="sequence, id")
+        detection = detect_sender(
+            [SmtpServer(server.name, server.smtp_host, server.sequence) for server in servers if server.smtp_host],
+            config.get("smtp_server"),
+            # Odoo.sh runs its databases with ODOO_STAGE set; elsewhere Odoo's servers do not send for it.
+            hosted_by_odoo=bool(os.environ.get("ODOO_STAGE")),
+            resolver=resolver,
+        )
+        if detection.needs_addresses and own_addresses:
+            # The administrator confirmed the public addresses the local or private server sends from.
+            return chosen_sender(SELF_HOSTED, own_addresses)
+        return detection
 
     # How Odoo sends
 
@@ -236,25 +334,93 @@ class MailDomainCheck(models.Model):
     def action_check_now(self):
         """Resolve these domains now (the Check now button)."""
         self._check_mail_domain_health_access()
-        self._check_now(self.mapped("name"))
-        return True
+        return self._check_now_action(self.mapped("name"))
 
     def _check_mail_domain_health_access(self):
         if not self.env.is_superuser() and not self.env.user.has_group("base.group_system"):
             raise AccessError(self.env._("Only Settings administrators can check mail domains."))
 
+    @api.model_create_multi
+    def create(self, vals_list):
+        # A domain added by hand (New in the list) is checked at once, in the background.
+        checks = super().create(vals_list)
+        checks.write({"check_pending": True})
+        self.env.ref("mail_domain_health.ir_cron_check_pending_domains").sudo()._trigger()
+        return checks
+
+    def action_open_users(self):
+        """The internal users whose address is on this domain (among the reader's companies)."""
+        self.ensure_one()
+        return {
+            "type": "ir.actions.act_window",
+            "name": self.env._("Users on %(domain)s", domain=self.name),
+            "res_model": "res.users",
+            "view_mode": "list,form",
+            "domain": [("share", "=", False), ("email", "=ilike", f"%@{self.name}")],
+        }
+
     @api.model
-    def _check_now(self, domains, settings: dict | None = None):
-        """Check these domains at once, for a user waiting on the answer (the callers check the rights).
+    def action_check_all_now(self):
+        """Check every domain again, whatever the age of its last check (the list's Check all now): the nightly
+        run, started at once; it says how many domains it checked and how many changed when it is done."""
+        self._check_mail_domain_health_access()
+        now = fields.Datetime.to_string(fields.Datetime.now())
+        self.env["ir.config_parameter"].sudo().set_param(PREFIX + "recheck_from", now)
+        self.env.ref("mail_domain_health.ir_cron_check_mail_domains").sudo()._trigger()
+        return {
+            "type": "ir.actions.client",
+            "tag": "display_notification",
+            "params": {
+                "message": self.env._(
+                    "Every domain is being checked again, in the background: a message says when it is done."
+                ),
+                "type": "info",
+            },
+        }
+
+    @api.model
+    def _check_now_action(self, domains) -> dict:
+        """Check now, for a user waiting in front of the screen: what the DNS answers within a couple of
+        seconds is written at once, the rest is checked in the background, and the screen says which."""
+        started = time.monotonic()
+        queued = self._check_now(domains, interactive=True)
+        _logger.info(
+            "mail_domain_health: Check now of %s domains answered in %.3f s, %s left to the background",
+            len(domains),
+            time.monotonic() - started,
+            len(queued),
+        )
+        if queued:
+            message = self.env._(
+                "The DNS did not answer about %(names)s within a few seconds: the check goes on in the background, "
+                "and this screen updates itself when the answer is in.",
+                names=", ".join(queued),
+            )
+            kind = "info"
+        else:
+            message = self.env._("Checked: the results below are those of this check.")
+            kind = "success"
+        return {
+            "type": "ir.actions.client",
+            "tag": "display_notification",
+            "params": {"message": message, "type": kind, "next": {"type": "ir.actions.client", "tag": "soft_reload"}},
+        }
+
+    @api.model
+    def _check_now(self, domains, settings: dict | None = None, interactive: bool = False) -> list[str]:
+        """Check these domains at once (the callers check the rights), and return those left to the
+        background.
 
         The DNS is asked before anything is written, and the results are written in a transaction of their
         own, started after the answers came and retried on a conflict: the request's transaction never waits on
         the network, and never meets the nightly run writing the same domain (which would make Odoo replay the
-        whole request, DNS included).
+        whole request, DNS included). `interactive`: a person waits; the DNS gets INTERACTIVE_TIMEOUT seconds,
+        and a domain it did not answer about in that time is marked as being checked and handed to the
+        background check, which has the full timeout and notifies the Settings administrators when done.
         """
         names = sorted({self._normalize_domain(domain) for domain in domains if domain})
         if not names:
-            return
+            return []
         settings = settings or self._get_check_settings()
         private = [name for name in names if not is_public_dns_name(name, settings["private_suffixes"])]
         if private:
@@ -265,12 +431,61 @@ class MailDomainCheck(models.Model):
                     names=", ".join(private),
                 )
             )
-        reports = self._resolve(names, settings)
+        if interactive:
+            settings = {**settings, "timeout": min(settings["timeout"], INTERACTIVE_TIMEOUT)}
+        pairs = list(zip(names, self._resolve(names, settings), strict=True))
+        queued = [name for name, report in pairs if interactive and _timed_out(report)]
+        answered = [(name, report) for name, report in pairs if name not in queued]
         with self.env.registry.cursor() as cr:
             Check = self.env(cr=cr, su=True)["mail.domain.check"]
-            Check._retry_on_conflict(partial(Check._store_named_reports, names, reports, settings))
+            if answered:
+                done_names = [name for name, _ in answered]
+                done_reports = [report for _, report in answered]
+                Check._retry_on_conflict(partial(Check._store_named_reports, done_names, done_reports, settings))
+            if queued:
+                Check._retry_on_conflict(partial(Check._mark_pending, queued))
+        if queued:
+            self.env.ref("mail_domain_health.ir_cron_check_pending_domains").sudo()._trigger()
         # The records were written by another transaction: what this one cached of them is out of date.
         self.env.invalidate_all()
+        return queued
+
+    @api.model
+    def _queue_unchecked(self, domains):
+        """Start a background check of those of `domains` never checked yet (a user or an alias domain just
+        saved): their records are created, marked as being checked, and the background check is triggered.
+        No DNS here: this runs inside the save."""
+        settings = self._get_check_settings()
+        names = {name for name in (ascii_or_none(domain) for domain in domains) if name}
+        names = [name for name in names if is_public_dns_name(name, settings["private_suffixes"])]
+        if not names:
+            return
+        checks = self.sudo()._get_or_create(names)
+        unchecked = checks.filtered(lambda check: not check.checked_at and not check.check_pending)
+        if unchecked:
+            unchecked.write({"check_pending": True})
+            self.env.ref("mail_domain_health.ir_cron_check_pending_domains").sudo()._trigger()
+
+    @api.model
+    def _mark_pending(self, names: list[str]):
+        checks = self._get_or_create(names)
+        checks._lock_for_write()
+        checks.write({"check_pending": True})
+
+    @api.model
+    def _cron_check_pending(self):
+        """The background part of Check now: the domains the DNS did not answer about in time, with the full
+        timeout; then the Settings administrators' screens are told to update."""
+        names = self.sudo().search([("check_pending", "=", True)]).mapped("name")
+        if not names:
+            return
+        settings = self._get_check_settings()
+        self.env["ir.cron"]._commit_progress(remaining=len(names))
+        reports = self._resolve(names, settings)
+        self._retry_on_conflict(partial(self._store_named_reports, names, reports, settings))
+        self.env["ir.cron"]._commit_progress(len(names), remaining=0)
+        admins = self.env.ref("base.group_system").sudo().all_user_ids
+        admins._bus_send("mail_domain_health/checked", {"names": names})
 
     @api.model
     def _resolve(self, names: list[str], settings: dict) -> list:
@@ -328,7 +543,7 @@ class MailDomainCheck(models.Model):
         problems = []
         relinked: dict[tuple[int, ...], MailDomainCheck] = {}
         for check, report in zip(self, reports, strict=True):
-            stored = check._store_report(report, settings["provider"], now)
+            stored = check._store_report(report, settings["provider"], now, settings.get("sender"))
             if stored == "renewed":
                 renewed |= check
                 problems += [dict(values, check_id=check.id) for values in problem_values(report)]
@@ -340,7 +555,9 @@ class MailDomainCheck(models.Model):
         # Most nights most domains answer as the night before: their dates move in one statement a batch,
         # their findings stay. A batch's links to companies are written per set of companies, and its new
         # findings replaced at once: a few statements a batch, not a few a domain.
-        unchanged.write({"checked_at": now, "last_success_at": now, "is_stale": False, "last_error": False})
+        unchanged.write(
+            {"checked_at": now, "last_success_at": now, "is_stale": False, "last_error": False, "check_pending": False}
+        )
         for company_ids, checks in relinked.items():
             checks.write({"company_ids": [fields.Command.set(company_ids)]})
         Problem = self.env["mail.domain.check.problem"].sudo()
@@ -360,7 +577,7 @@ class MailDomainCheck(models.Model):
             company_ids.setdefault(name, set()).update(companies)
         return {name: tuple(sorted(ids)) for name, ids in company_ids.items()}
 
-    def _store_report(self, report, provider: str, now=None) -> str:
+    def _store_report(self, report, provider: str, now=None, sender: dict | None = None) -> str:
         """Write one report and say how: "renewed" (the result is new), "unchanged" (the same as the last
         answer: the caller moves the dates) or "kept" (the DNS did not answer: the last result is kept)."""
         self.ensure_one()
@@ -372,18 +589,29 @@ class MailDomainCheck(models.Model):
         if only_faults and self.last_success_at:
             # An unanswered lookup says nothing about the domain: keep the last good result, marked stale.
             messages = sorted({problem.message for problem in problems if problem.code.startswith("dns.")})
-            self.write({"checked_at": now, "is_stale": True, "last_error": "; ".join(messages)[:500]})
+            self.write(
+                {"checked_at": now, "is_stale": True, "last_error": "; ".join(messages)[:500], "check_pending": False}
+            )
             return "kept"
         data = report.to_dict()
-        if self.last_success_at and not only_faults and self.provider == provider and same_result(self.report, data):
+        if (
+            self.last_success_at
+            and not only_faults
+            and self.provider == provider
+            and self.sender_reason == sender
+            and same_result(self.report, data)
+        ):
             return "unchanged"
         values = {
             "provider": provider,
+            "sender_reason": sender,
             "status": str(report.status),
             "spf_status": data["spf"]["status"],
             "dkim_status": data["dkim"]["status"],
             "dmarc_status": data["dmarc"]["status"],
             "checked_at": now,
+            "changed_at": now,
+            "check_pending": False,
             "last_success_at": now if not only_faults else self.last_success_at,
             "is_stale": False,
             "last_error": False,
@@ -408,7 +636,10 @@ class MailDomainCheck(models.Model):
         """Nightly: check the domains of all companies, active users and, if asked, contacts."""
         settings = self._get_check_settings()
         names = self._domains_to_check(settings)
-        recent = fields.Datetime.now() - RECHECK_AFTER
+        # Check all now: what was checked before it was pressed is checked again.
+        params = self.env["ir.config_parameter"].sudo()
+        recheck_from = fields.Datetime.to_datetime(params.get_param(PREFIX + "recheck_from"))
+        recent = max(fields.Datetime.now() - RECHECK_AFTER, recheck_from or datetime.min)
         checks = self._retry_on_conflict(partial(self._get_or_create, names))
         names = [check.name for check in checks if not check.checked_at or check.checked_at < recent]
         if settings["use_queue_job"] and self._queue_job_available():
@@ -445,6 +676,28 @@ class MailDomainCheck(models.Model):
                 # The scheduler's time is up: batches not yet asked are left to its next call, and those
                 # already asked are written, so that no answer is thrown away.
                 pipeline.stop()
+        if recheck_from and not remaining:
+            self._report_recheck(recheck_from)
+
+    @api.model
+    def _report_recheck(self, recheck_from):
+        """Tell the Settings administrators that Check all now is done, and what it found."""
+        checked = self.sudo().search_count([("checked_at", ">=", recheck_from)])
+        changed = self.sudo().search_count([("changed_at", ">=", recheck_from)])
+        self.env["ir.config_parameter"].sudo().set_param(PREFIX + "recheck_from", False)
+        admins = self.env.ref("base.group_system").sudo().all_user_ids
+        admins._bus_send(
+            "simple_notification",
+            {
+                "type": "success",
+                "title": self.env._("Mail domains checked"),
+                "message": self.env._(
+                    "%(checked)s domains checked again, %(changed)s with findings that changed.",
+                    checked=checked,
+                    changed=changed,
+                ),
+            },
+        )
 
     # The run split into Job Queue jobs (OCA queue_job), when that module is installed and the setting is on
 
@@ -531,15 +784,6 @@ class MailDomainCheck(models.Model):
             unused.unlink()
 
 
-def _resolve_hosts(hosts: list[str]) -> list[str]:
-    """The IP addresses of the outgoing servers, for a self-hosted SPF check."""
-    addresses = []
-    for host in hosts:
-        try:
-            infos = socket.getaddrinfo(host, 25, proto=socket.IPPROTO_TCP)
-        except OSError:
-            continue
-        for info in infos:
-            if info[4][0] not in addresses:
-                addresses.append(info[4][0])
-    return addresses
+def _timed_out(report) -> bool:
+    """Whether the DNS left part of a report unanswered for lack of time (worth asking again, longer)."""
+    return any(problem.code == "dns.timeout" for problem in report.all_problems())

@@ -31,4 +31,6 @@ class MailDomainCheckProblem(models.Model):
     @api.depends_context("lang")
     def _compute_description(self):
         for problem in self:
-            problem.description = render(self.env, problem.code, problem.params) if problem.code else False
+            problem.description = (
+                render(self.env, problem.code, problem.params, default=problem.message) if problem.code else False
+            )

@@ -45,6 +45,14 @@ class ResCompany(models.Model):
             statuses = [status for status in (alias_check.status, from_check.status) if status]
             company.mail_domain_health_status = str(worst(statuses)) if statuses else False
 
+    def write(self, vals):
+        result = super().write(vals)
+        if "alias_domain_id" in vals:
+            # A new alias domain is checked at once, in the background: the Settings block says "Checking…"
+            # and updates itself, rather than "Not checked yet" until the night.
+            self.env["mail.domain.check"]._queue_unchecked(self.mapped("alias_domain_id.name"))
+        return result
+
     def action_check_mail_domain_health(self):
         """Check the alias domain (and default From domain) of these companies now."""
         checks = self.env["mail.domain.check"]
@@ -52,5 +60,4 @@ class ResCompany(models.Model):
         names = set(self.mapped("alias_domain_id.name")) | {
             email_domain(email) for email in self.mapped("default_from_email")
         }
-        checks._check_now([name for name in names if name])
-        return True
+        return checks._check_now_action([name for name in names if name])

@@ -2,8 +2,9 @@ from odoo import api, fields, models
 from odoo.exceptions import ValidationError
 
 from ..maildns.check import DEFAULT_DOMAIN_TIMEOUT
+from ..maildns.providers import PROVIDER_CHOICES
 from ..tools.addresses import split_list
-from ..tools.check_settings import MAX_TIMEOUT, is_dkim_selector, is_nameserver_address, is_timeout
+from ..tools.check_settings import MAX_TIMEOUT, is_dkim_selector, is_ip_address, is_nameserver_address, is_timeout
 
 
 class ResConfigSettings(models.TransientModel):
@@ -19,20 +20,27 @@ class ResConfigSettings(models.TransientModel):
     mail_domain_health_is_stale = fields.Boolean(related="company_id.mail_domain_check_id.is_stale")
     mail_domain_health_last_error = fields.Char(related="company_id.mail_domain_check_id.last_error")
     mail_domain_health_records = fields.Text(related="company_id.mail_domain_check_id.records_to_publish")
+    mail_domain_health_records_guide = fields.Text(related="company_id.mail_domain_check_id.records_guide")
+    mail_domain_health_spf_reason = fields.Text(related="company_id.mail_domain_check_id.spf_reason")
+    mail_domain_health_dkim_reason = fields.Text(related="company_id.mail_domain_check_id.dkim_reason")
+    mail_domain_health_dmarc_reason = fields.Text(related="company_id.mail_domain_check_id.dmarc_reason")
+    mail_domain_health_faults = fields.Text(related="company_id.mail_domain_check_id.fault_summary")
+    mail_domain_health_pending = fields.Boolean(related="company_id.mail_domain_check_id.check_pending")
 
     # How domains are checked: system parameters, read back by mail.domain.check._get_check_settings().
     mail_domain_health_provider = fields.Selection(
-        [
-            ("auto", "Detect automatically"),
-            ("odoo", "Odoo"),
-            ("google", "Google Workspace"),
-            ("microsoft", "Microsoft 365"),
-            ("self_hosted", "Self-hosted mail server"),
-        ],
+        PROVIDER_CHOICES,
         string="Sending provider",
         default="auto",
         config_parameter="mail_domain_health.provider",
     )
+    mail_domain_health_own_addresses = fields.Char(
+        string="Public sending addresses",
+        config_parameter="mail_domain_health.own_addresses",
+        help="The public IP addresses your own mail server sends from, separated by commas: needed when Odoo "
+        "hands its mail to this machine's mail server or to a relay at private addresses.",
+    )
+    mail_domain_health_sender = fields.Char(related="company_id.mail_domain_check_id.sender_summary")
     mail_domain_health_dkim_selector = fields.Char(
         string="DKIM selectors",
         config_parameter="mail_domain_health.dkim_selector",
@@ -45,7 +53,8 @@ class ResConfigSettings(models.TransientModel):
         "Empty: the system resolver.",
     )
     mail_domain_health_timeout = fields.Float(
-        string="Timeout per domain (seconds)",
+        string="Timeout per domain",
+        help="Seconds the DNS may take to answer about one domain before the check reports a timeout.",
         default=DEFAULT_DOMAIN_TIMEOUT,
         config_parameter="mail_domain_health.timeout",
     )
@@ -81,6 +90,19 @@ class ResConfigSettings(models.TransientModel):
                             '("192.0.2.53", "192.0.2.53:5353" or "[2001:db8::53]:53"), separated by commas, '
                             "or leave the field empty to use the system resolver.",
                             server=server,
+                        )
+                    )
+
+    @api.constrains("mail_domain_health_own_addresses")
+    def _check_mail_domain_health_own_addresses(self):
+        for settings in self:
+            for address in split_list(settings.mail_domain_health_own_addresses):
+                if not is_ip_address(address):
+                    raise ValidationError(
+                        self.env._(
+                            "%(address)s is not an IP address. Give the public IPv4 or IPv6 addresses your mail "
+                            "server sends from, separated by commas.",
+                            address=address,
                         )
                     )
 

@@ -28,6 +28,7 @@ class ResUsers(models.Model):
         LEVELS,
         string="Email address health",
         compute="_compute_mail_domain_health",
+        search="_search_mail_domain_health_level",
         groups="base.group_system",
     )
     mail_domain_health_warning = fields.Text(
@@ -36,6 +37,41 @@ class ResUsers(models.Model):
         groups="base.group_system",
         help="Why mail sent by Odoo as this user may be rejected, and what to do.",
     )
+
+    mail_domain_health_own_note = fields.Char(
+        string="Mail sent as you",
+        compute="_compute_mail_domain_health_own_note",
+        help="Whether receivers will accept the mail Odoo sends as your address, and what to do if not.",
+    )
+
+    @property
+    def SELF_READABLE_FIELDS(self):
+        return super().SELF_READABLE_FIELDS + ["mail_domain_health_own_note"]
+
+    @api.depends("email", "login")
+    @api.depends_context("uid", "lang")
+    def _compute_mail_domain_health_own_note(self):
+        """For the user himself only: the engine's verdict on his address, without the domain's records or the
+        server's name (those are for the Settings administrators)."""
+        for user in self:
+            address = user._mail_domain_health_address()
+            if user != self.env.user or not address:
+                user.mail_domain_health_own_note = False
+                continue
+            checks = self.env["mail.domain.check"].sudo()._checks_by_name({email_domain(address)})
+            check = next(iter(checks.values()), self.env["mail.domain.check"])
+            findings, _ = user._mail_domain_health_problems(check)
+            address_findings = [
+                render(self.env, code, params) for code, params, _ in findings if code.startswith("address.")
+            ]
+            if address_findings:
+                user.mail_domain_health_own_note = " ".join(address_findings)
+            elif not check.checked_at:
+                user.mail_domain_health_own_note = self.env._("The domain of your address has not been checked yet.")
+            else:
+                user.mail_domain_health_own_note = self.env._(
+                    "Receivers accept the mail Odoo sends as %(address)s.", address=address
+                )
 
     @api.depends("email", "login", "company_id.alias_domain_id")
     @api.depends_context("uid", "lang")
@@ -50,6 +86,25 @@ class ResUsers(models.Model):
             user.mail_domain_check_id = check
             user.mail_domain_health_level = level
             user.mail_domain_health_warning = "\n".join(lines) or False
+
+    def _search_mail_domain_health_level(self, operator, value):
+        """Users whose address gets a banner of these levels (the users list's Address problems filter): the
+        verdict of each domain in use, judged once per domain, for its first user."""
+        if operator not in ("in", "="):
+            return NotImplemented
+        levels = {value} if operator == "=" else set(value)
+        users = self.search([("share", "=", False), ("email", "!=", False)])
+        by_domain = {}
+        for user in users:
+            by_domain.setdefault(email_domain(user.email), user)
+        checks = self.env["mail.domain.check"]._checks_by_name(set(by_domain) - {None})
+        Check = self.env["mail.domain.check"]
+        matching = {
+            name
+            for name, user in by_domain.items()
+            if name and user._mail_domain_health_findings(checks.get(name, Check))[0] in levels
+        }
+        return [("id", "in", users.filtered(lambda user: email_domain(user.email) in matching).ids)]
 
     def _mail_domain_health_address(self) -> str | bool:
         """The user's address, or the login when it is one (before the partner's email is filled)."""
@@ -88,6 +143,10 @@ class ResUsers(models.Model):
         if not self._mail_domain_health_address():
             return False, []
         findings, preview = self._mail_domain_health_problems(check)
+        if not findings and check.check_pending:
+            return str(Status.INFO), [
+                self.env._("The domain of this address is being checked: the verdict appears here when it is in.")
+            ]
         if not findings:
             return False, []
         lines = [render(self.env, code, params) for code, params, _ in findings]
@@ -140,6 +199,8 @@ class ResUsers(models.Model):
     @api.model_create_multi
     def create(self, vals_list):
         users = super().create(vals_list)
+        internal = users.filtered(lambda user: not user.share)
+        self.env["mail.domain.check"]._queue_unchecked([email_domain(user.email) for user in internal])
         flagged = users.filtered(lambda user: not user.share and user._mail_domain_health_warning_lines())
         if flagged and not self.env.context.get("install_mode"):
             self.env.user._bus_send(
@@ -156,6 +217,13 @@ class ResUsers(models.Model):
                 },
             )
         return users
+
+    def write(self, vals):
+        result = super().write(vals)
+        if "email" in vals or "login" in vals:
+            internal = self.filtered(lambda user: not user.share)
+            self.env["mail.domain.check"]._queue_unchecked([email_domain(user.email) for user in internal])
+        return result
 
     @api.model
     def _mail_domain_health_count_by_domain(self) -> dict[str, int]:

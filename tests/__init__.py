@@ -3,3 +3,4 @@ from . import test_mail_domain_check
 from . import test_views
 from . import test_rpc_access
 from . import test_queue_job
+from . import test_tours

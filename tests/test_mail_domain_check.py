@@ -2,10 +2,12 @@ import json
 import sys
 from datetime import timedelta
 from pathlib import Path
+from unittest.mock import patch
 
 from odoo import fields
 from odoo.exceptions import AccessError, UserError
 from odoo.tests import Form, TransactionCase, new_test_user, tagged
+from odoo.tools import config
 
 from odoo.addons.base.tests.common import MockSmtplibCase
 from odoo.addons.mail_domain_health.models import mail_domain_check
@@ -69,9 +71,11 @@ class MailDomainHealthCase(TransactionCase):
         self.env.invalidate_all()
 
     def check_now(self, company):
-        """Check now, as the Settings button does: its results are written by a transaction of their own."""
+        """Check now, as the Settings button does: its results are written by a transaction of their own, and
+        what the DNS did not answer in time is finished by the background check, run here at once."""
         with self.enter_registry_test_mode():
             company.action_check_mail_domain_health()
+            self.env.ref("mail_domain_health.ir_cron_check_pending_domains").method_direct_trigger()
 
     def check(self, name):
         return self.env["mail.domain.check"].sudo().search([("name", "=", name)])
@@ -329,6 +333,35 @@ class TestDomainChecks(MailDomainHealthCase):
         self.assertNotIn("gone.check.test", remaining, "unused for more than 30 days")
         self.assertIn("recent.check.test", remaining, "unused, but for less than the days kept")
         self.assertIn("good.check.test", remaining, "old, but a company's alias domain")
+
+    def _sender(self, **config_options):
+        params = self.env["ir.config_parameter"].sudo()
+        params.set_param("mail_domain_health.provider", "auto")
+        with patch.dict(config.options, config_options):
+            settings = self.env["mail.domain.check"]._get_check_settings()
+        return settings["provider_spec"], settings["sender"]["code"]
+
+    def test_the_sender_is_found_as_odoo_chooses_its_server(self):
+        # No outgoing server, a relay of one's own in the configuration file: its public addresses, from DNS.
+        self.assertEqual(
+            self._sender(smtp_server="relay.sender.test"), ("ip:198.51.100.25,2001:db8::25", "sender.config_relay")
+        )
+        # This machine's own mail server: its public addresses are for the administrator to give.
+        self.assertEqual(self._sender(smtp_server="localhost"), ("unknown", "sender.local_mta"))
+        self.env["ir.config_parameter"].sudo().set_param("mail_domain_health.own_addresses", "203.0.113.7")
+        self.assertEqual(self._sender(smtp_server="localhost"), ("ip:203.0.113.7", "sender.chosen_self_hosted"))
+        # An outgoing server record comes first: Google's relay.
+        self.env["ir.mail_server"].sudo().create({"name": "Workspace", "smtp_host": "smtp-relay.gmail.com"})
+        self.assertEqual(self._sender(smtp_server="localhost"), ("google", "sender.mail_server"))
+
+    def test_the_sender_and_why_are_shown_with_the_check(self):
+        self.env["ir.mail_server"].sudo().create({"name": "Workspace", "smtp_host": "smtp.gmail.com"})
+        self.env["ir.config_parameter"].sudo().set_param("mail_domain_health.provider", "auto")
+        self.check_now(self.company_good)
+        check = self.check("good.check.test")
+        self.assertEqual(check.provider, "google")
+        self.assertIn("smtp.gmail.com", check.sender_summary)
+        self.assertIn("Google Workspace", check.sender_summary)
 
     def test_settings_written_without_the_form_are_validated_when_read(self):
         params = self.env["ir.config_parameter"].sudo()

@@ -79,6 +79,7 @@ class TestMailDomainHealthViews(TransactionCase):
             names,
             {
                 "mail_domain_health_provider",
+                "mail_domain_health_own_addresses",
                 "mail_domain_health_dkim_selector",
                 "mail_domain_health_nameservers",
                 "mail_domain_health_timeout",
@@ -188,7 +189,7 @@ class TestMailDomainHealthViews(TransactionCase):
         self.assertEqual(form.name, "views-render.test")
         arch = self._arch("mail.domain.check", xmlid="mail_domain_health.mail_domain_check_view_form")
         self.assertTrue(arch.xpath("//chatter"), "status changes show in the chatter")
-        self.assertTrue(arch.xpath("//div[@name='stale_warning']//field[@name='last_error']"))
+        self.assertTrue(arch.xpath("//div[@name='stale_warning']//field[@name='fault_summary']"))
         self.assertIn(
             "CopyClipboardButton", {node.get("widget") for node in arch.xpath("//field[@name='records_to_publish']")}
         )
@@ -213,7 +214,8 @@ class TestMailDomainHealthViews(TransactionCase):
         system = self.env.ref("base.group_system")
         self.assertEqual(self.check_menu.group_ids, system)
         self.assertEqual(self.check_action.group_ids, system)
-        self.assertEqual(self.check_menu.parent_id, self.env.ref("base.menu_email"))
+        # Settings › Users & Companies: reachable without the developer mode.
+        self.assertEqual(self.check_menu.parent_id, self.env.ref("base.menu_users"))
         menus = self.env["ir.ui.menu"]
         self.assertIn(self.check_menu.id, menus.with_user(self.admin)._visible_menu_ids(debug=True))
         self.assertNotIn(self.check_menu.id, menus.with_user(self.internal)._visible_menu_ids(debug=True))

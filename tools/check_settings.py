@@ -37,6 +37,14 @@ def is_nameserver_address(text: str) -> bool:
     return True
 
 
+def is_ip_address(text: str) -> bool:
+    try:
+        ipaddress.ip_address(text.strip())
+    except ValueError:
+        return False
+    return True
+
+
 def is_dkim_selector(text: str) -> bool:
     return all(_SELECTOR_LABEL.match(label) for label in text.lower().split("."))
 
@@ -57,6 +65,12 @@ def is_private_suffix(text: str) -> bool:
 def read_check_settings(params: Mapping[str, str | bool | None]) -> tuple[dict, list[str]]:
     """The run's settings from the parameters (keys without the prefix), and why any value was left out."""
     reasons = []
+    own_addresses = []
+    for address in split_list(params.get("own_addresses")):
+        if is_ip_address(address):
+            own_addresses.append(address)
+        else:
+            reasons.append(f"sending address {address!r} left out: not an IP address")
     private_suffixes = []
     for suffix in split_list(params.get("private_suffixes")):
         if is_private_suffix(suffix):
@@ -103,6 +117,7 @@ def read_check_settings(params: Mapping[str, str | bool | None]) -> tuple[dict, 
             timeout = DEFAULT_DOMAIN_TIMEOUT
     settings = {
         "provider_setting": (params.get("provider") or "auto").strip(),
+        "own_addresses": own_addresses,
         "dkim_selectors": selectors or None,
         "nameservers": nameservers,
         "timeout": timeout,

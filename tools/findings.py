@@ -5,20 +5,26 @@ stores both and renders the sentence here, when it is shown, through Odoo's tran
 reads French findings, whatever the language of the run that found them.
 """
 
-from ..maildns.messages import MESSAGES
+from ..maildns.messages import MESSAGES, PLACEHOLDERS
 from ..maildns.report import Status
 
 # Worst first: the order in which findings are shown, and a banner's level is its first finding's.
 SEVERITY_ORDER = (Status.FAIL, Status.ERROR, Status.WARN, Status.INFO, Status.PASS)
 
 
-def render(env, code: str, params: dict | None) -> str:
-    """The sentence of finding `code` with its `params`, translated into the language of `env`."""
+def render(env, code: str, params: dict | None, default: str | None = None) -> str:
+    """The sentence of finding `code` with its `params`, translated into the language of `env`.
+
+    default: what to say when the sentence cannot be made (a finding stored by an older version, without
+    params, or a code this version does not know): the English message stored with it, else the code.
+    """
     template = MESSAGES.get(code)
-    if template is None:
-        # A code of a newer engine than the stored one knows: say what it is rather than nothing.
-        return code
-    return env._(template, **(params or {}))
+    if template is None or set(params or {}) != PLACEHOLDERS.get(code, set()):
+        return default or code
+    try:
+        return env._(template, **(params or {}))
+    except (KeyError, TypeError, ValueError):
+        return default or code
 
 
 def worst_first(problems: list, status=lambda problem: problem.status) -> list:

@@ -1,0 +1,131 @@
+import { registry } from "@web/core/registry";
+
+const SETTING = "#mail_domain_health_setting";
+
+/** Hand a time measured in the browser to the test, which prints it: as a system parameter. */
+async function reportTiming(name, startedAt) {
+  const elapsed = Math.round(performance.now() - startedAt);
+  await fetch("/web/dataset/call_kw/ir.config_parameter/set_param", {
+    method: "POST",
+    headers: { "Content-Type": "application/json" },
+    body: JSON.stringify({
+      jsonrpc: "2.0",
+      method: "call",
+      params: {
+        model: "ir.config_parameter",
+        method: "set_param",
+        args: [`mail_domain_health.tour_${name}_ms`, String(elapsed)],
+        kwargs: {},
+      },
+    }),
+  });
+}
+
+function clickCheckNow() {
+  return {
+    trigger: `${SETTING} button[name='action_check_mail_domain_health']`,
+    run() {
+      window.mdhClickedAt = performance.now();
+      this.anchor.click();
+    },
+  };
+}
+
+// Settings › Emails: Check now on an alias domain that lacks Odoo in SPF, DKIM and DMARC, then the reasons,
+// the sender and the records, each saying whether it is added or replaces a record the domain has.
+registry.category("web_tour.tours").add("mail_domain_health_settings_check", {
+  url: "/odoo/settings#mail_domain_health_setting",
+  steps: () => [
+    clickCheckNow(),
+    {
+      trigger: `${SETTING} [name='mail_domain_health_spf_reason']:contains('include:_spf.odoo.com')`,
+      async run() {
+        await reportTiming("checked", window.mdhClickedAt);
+      },
+    },
+    {
+      trigger: `${SETTING} [name='mail_domain_health_dkim_reason']:contains('odoo._domainkey')`,
+    },
+    { trigger: `${SETTING} [name='mail_domain_health_dmarc_reason']:not(:empty)` },
+    { trigger: `${SETTING} [name='mail_domain_health_sender']:contains('Odoo')` },
+    {
+      trigger: `${SETTING} [name='mail_domain_health_records_guide']:contains('Replace your current SPF record')`,
+    },
+    {
+      trigger: `${SETTING} [name='mail_domain_health_records_guide']:contains('Add:')`,
+    },
+  ],
+});
+
+// The DNS server asked does not answer: the screen is free again at once and says the check goes on.
+registry.category("web_tour.tours").add("mail_domain_health_silent_dns", {
+  url: "/odoo/settings#mail_domain_health_setting",
+  steps: () => [
+    clickCheckNow(),
+    {
+      trigger: `${SETTING} [name='mail_domain_health_pending']:visible`,
+      async run() {
+        await reportTiming("screen_free", window.mdhClickedAt);
+      },
+    },
+  ],
+});
+
+// After the background check: the fault is said once, naming the DNS server asked, with a link to the setting.
+registry.category("web_tour.tours").add("mail_domain_health_silent_dns_explained", {
+  url: "/odoo/settings#mail_domain_health_setting",
+  steps: () => [
+    {
+      trigger: `${SETTING} [name='mail_domain_health_faults']:contains('did not answer')`,
+    },
+    { trigger: `${SETTING} a[href='#mail_domain_health_dns_setting']` },
+  ],
+});
+
+// A new user on yahoo.com: warned while typing, before saving.
+registry.category("web_tour.tours").add("mail_domain_health_user_yahoo", {
+  url: "/odoo/action-base.action_res_users/new",
+  steps: () => [
+    {
+      trigger:
+        ".o_field_widget[name='name'] input, .o_field_widget[name='name'] textarea",
+      run: "edit Jane Yahoo",
+    },
+    {
+      trigger: ".o_field_widget[name='login'] input",
+      async run(helpers) {
+        window.mdhTypedAt = performance.now();
+        await helpers.edit("jane.tour@yahoo.com");
+        await helpers.press("Tab");
+      },
+    },
+    {
+      trigger: ".o_notification:contains('yahoo.com is a public email service')",
+      async run() {
+        await reportTiming("user_warning", window.mdhTypedAt);
+      },
+    },
+    { trigger: ".o_form_button_save", run: "click" },
+    { trigger: ".o_form_saved" },
+  ],
+});
+
+// A new user on the company's own domain, which passes: no warning at all.
+registry.category("web_tour.tours").add("mail_domain_health_user_company", {
+  url: "/odoo/action-base.action_res_users/new",
+  steps: () => [
+    {
+      trigger:
+        ".o_field_widget[name='name'] input, .o_field_widget[name='name'] textarea",
+      run: "edit Kim Strict",
+    },
+    {
+      trigger: ".o_field_widget[name='login'] input",
+      run: "edit kim.tour@strict.check.test && press Tab",
+    },
+    { trigger: ".o_form_button_save", run: "click" },
+    { trigger: ".o_form_saved" },
+    { trigger: "body:not(:has(.o_notification:contains('cannot')))" },
+    { trigger: "body:not(:has([name='mail_domain_health_banner']:visible))" },
+  ],
+});

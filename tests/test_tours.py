@@ -1,0 +1,90 @@
+"""What an administrator clicks, walked by Odoo's tour framework in headless Chromium, over real DNS."""
+
+import sys
+import time
+from pathlib import Path
+
+from odoo.tests import HttpCase, new_test_user, tagged
+
+sys.path.insert(0, str(Path(__file__).resolve().parent / "engine"))
+from dnsproxy import Fault, FaultProxy
+from dnsserver import AuthoritativeServer, load_zone_dir
+
+
+@tagged("post_install", "-at_install")
+class TestAdministratorTours(HttpCase):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.server = AuthoritativeServer(load_zone_dir()).start()
+        cls.addClassCleanup(cls.server.stop)
+        cls.proxy = FaultProxy(cls.server.address).start()
+        cls.addClassCleanup(cls.proxy.stop)
+        params = cls.env["ir.config_parameter"].sudo()
+        params.set_param("mail_domain_health.nameservers", cls.proxy.address)
+        params.set_param("mail_domain_health.provider", "odoo")
+        params.set_param("mail_domain_health.timeout", "5")
+        AliasDomain = cls.env["mail.alias.domain"].sudo()
+        cls.env.company.alias_domain_id = AliasDomain.create({"name": "google-only.check.test"})
+        cls.strict = AliasDomain.create({"name": "strict.check.test"})
+        cls.env["mail.domain.check"].sudo()._get_or_create(["yahoo.com", "strict.check.test"])
+
+    def setUp(self):
+        super().setUp()
+        self.proxy.clear_rules()
+
+    def _checked(self, name):
+        return self.env["mail.domain.check"].sudo().search([("name", "=", name)])
+
+    def _browser_time(self, name) -> int:
+        """A time the tour measured in the browser and handed over (see reportTiming in the tours)."""
+        return int(self.env["ir.config_parameter"].sudo().get_param(f"mail_domain_health.tour_{name}_ms"))
+
+    def test_check_now_shows_reasons_and_records_to_add_or_replace(self):
+        self.start_tour("/odoo/settings", "mail_domain_health_settings_check", login="admin")
+        self.assertEqual(self._checked("google-only.check.test").spf_status, "fail")
+        self._logger.info(
+            "figures: Check now with a working DNS: the reasons were on screen %s ms after the click",
+            self._browser_time("checked"),
+        )
+
+    def test_a_silent_dns_frees_the_screen_and_the_fault_is_explained_after(self):
+        self.proxy.add_rule("google-only.check.test", Fault.DROP)
+        started = time.monotonic()
+        self.start_tour("/odoo/settings", "mail_domain_health_silent_dns", login="admin")
+        took = self._browser_time("screen_free")
+        self._logger.info(
+            "figures: Check now with a silent DNS: the screen was free again %s ms after the click (tour %.1f s)",
+            took,
+            time.monotonic() - started,
+        )
+        self.assertLess(took, 2500, "the screen must be free within about two seconds")
+        check = self._checked("google-only.check.test")
+        self.assertTrue(check.check_pending)
+        self.env.ref("mail_domain_health.ir_cron_check_pending_domains").method_direct_trigger()
+        check.invalidate_recordset()
+        self.assertFalse(check.check_pending)
+        self.start_tour("/odoo/settings", "mail_domain_health_silent_dns_explained", login="admin")
+
+    def test_a_yahoo_user_is_warned_while_typing(self):
+        self.env["mail.domain.check"].sudo().search([("name", "=", "yahoo.com")])._check_now(["yahoo.com"])
+        self.start_tour("/odoo/action-base.action_res_users/new", "mail_domain_health_user_yahoo", login="admin")
+        self.assertTrue(self.env["res.users"].search([("login", "=", "jane.tour@yahoo.com")]))
+        self._logger.info(
+            "figures: typing a yahoo.com address: the warning was on screen %s ms after the address was typed",
+            self._browser_time("user_warning"),
+        )
+
+    def test_a_user_on_a_passing_company_domain_gets_no_warning(self):
+        company = self.env["res.company"].create({"name": "Strict Ltd", "alias_domain_id": self.strict.id})
+        admin = new_test_user(
+            self.env,
+            login="mdh_tour_strict_admin",
+            password="mdh_tour_strict_admin",
+            groups="base.group_system,base.group_erp_manager",
+            company_id=company.id,
+            company_ids=[(6, 0, company.ids)],
+        )
+        self.env["mail.domain.check"]._check_now(["strict.check.test"])
+        self.assertEqual(self._checked("strict.check.test").status, "pass")
+        self.start_tour("/odoo/action-base.action_res_users/new", "mail_domain_health_user_company", login=admin.login)
