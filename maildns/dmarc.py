@@ -405,6 +405,10 @@ def _judge_alignment(report: DmarcReport, domain: str, provider: Provider, spf: 
             f"Neither SPF nor DKIM of {domain} authorizes {provider.label}: with p={report.effective_policy}, "
             f"receivers {outcome} its mail."
         )
+        # The policy is sound, but the provider's mail fails it: what receivers do with that mail is the verdict.
+        status = Status.FAIL if outcome == "reject" else Status.WARN
+        params = {"domain": domain, "provider": provider.label, "policy": report.effective_policy}
+        report.add("dmarc.provider_fails", status, params)
 
 
 def _dkim_aligned(dkim: DkimReport) -> bool | None:

@@ -145,6 +145,10 @@ MESSAGES: dict[str, str] = {
         "Publish the CNAME instead."
     ),
     # DMARC.
+    "dmarc.provider_fails": _(
+        "Neither SPF nor DKIM of %(domain)s authorizes %(provider)s, and its DMARC policy is %(policy)s: receivers "
+        "apply it to the mail %(provider)s sends as %(domain)s. Authorize %(provider)s in SPF and DKIM (see above)."
+    ),
     "dmarc.policy_none": _(
         "The DMARC policy that applies to %(domain)s (published at _dmarc.%(record_domain)s) is none: receivers "
         "deliver mail that fails SPF and DKIM, so anyone can send as %(domain)s. Once the reports show that your "

@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 
 from .dns import Resolver
 from .errors import InvalidProvider
-from .messages import PLACEHOLDERS, render
+from .messages import PLACEHOLDERS, _, render
 
 
 @dataclass(frozen=True)
@@ -118,7 +118,7 @@ SELF_HOSTED = "self_hosted"
 # A server of one's own whose public addresses are not known yet (this machine's mail server, a relay at
 # private addresses): SPF can say nothing of it, DKIM is probed for any key, DMARC is judged as unknown.
 UNKNOWN_SENDER = "unknown"
-UNKNOWN_PROVIDER = Provider(name=UNKNOWN_SENDER, label="your mail server (its public addresses are not known)")
+UNKNOWN_PROVIDER = Provider(name=UNKNOWN_SENDER, label=_("your mail server (its public addresses are not known)"))
 # (key, English label) of what a settings screen offers; see the module's docstring.
 PROVIDER_CHOICES: list[tuple[str, str]] = [
     (AUTO, "Detect automatically"),
@@ -156,7 +156,7 @@ def self_hosted(addresses: "list[str] | tuple[str, ...]") -> Provider:
             raise InvalidProvider(f"{address.strip()!r} is not an IP address") from None
     if not normalized:
         raise InvalidProvider("a self-hosted provider needs at least one IP address")
-    return Provider(name="ip:" + ",".join(normalized), label="Self-hosted server", sender_ips=tuple(normalized))
+    return Provider(name="ip:" + ",".join(normalized), label=_("Self-hosted server"), sender_ips=tuple(normalized))
 
 
 def _ip_mechanism(address: str) -> str:

@@ -142,6 +142,11 @@ class MailDomainCheck(models.Model):
         for check in self:
             problems = check.problem_ids
             for part in ("spf", "dkim", "dmarc"):
+                if check.free_mail:
+                    # A public mail service's records are not the administrator's to change: the form says the
+                    # fix instead (the users' addresses), and no record is offered.
+                    check[f"{part}_reason"] = check._free_mail_reason(part)
+                    continue
                 findings = worst_first(
                     [p for p in problems if p.part == part and p.severity != "info" and not p.code.startswith("dns.")],
                     status=lambda problem: problem.severity,
@@ -154,6 +159,17 @@ class MailDomainCheck(models.Model):
             check.records_guide = check._records_guide()
             reason = check.sender_reason or {}
             check.sender_summary = render(self.env, reason["code"], reason.get("params")) if reason else False
+
+    def _free_mail_reason(self, part: str) -> str:
+        self.ensure_one()
+        if part == "dmarc" and self.dmarc_effective_policy in ("quarantine", "reject"):
+            return self.env._(
+                "%(domain)s enforces DMARC (p=%(policy)s): receivers refuse or junk the mail Odoo sends as its "
+                "addresses.",
+                domain=self.name,
+                policy=self.dmarc_effective_policy,
+            )
+        return self.env._("Not yours to change: %(domain)s is a public email service.", domain=self.name)
 
     def _fault_summary(self) -> str | bool:
         """Each distinct DNS fault once (per code and server, not per name asked), and, when the results shown

@@ -20,7 +20,7 @@ class TestFrenchTranslation(TransactionCase):
 
     def test_menu_and_field_labels_are_french(self):
         menu = self.env.ref("mail_domain_health.mail_domain_check_menu").with_context(lang="fr_FR")
-        self.assertEqual(menu.name, "Santé du domaine")
+        self.assertEqual(menu.name, "Domaines de messagerie")
         fields = self.env["mail.domain.check"].with_context(lang="fr_FR").fields_get(["is_stale", "dkim_selector"])
         self.assertEqual(fields["is_stale"]["string"], "Périmé")
         self.assertEqual(fields["dkim_selector"]["string"], "Sélecteur DKIM")

@@ -1,18 +1,24 @@
 """What an administrator clicks, walked by Odoo's tour framework in headless Chromium, over real DNS."""
 
+import base64
+import os
 import sys
+import tempfile
 import time
 from pathlib import Path
+from unittest.mock import patch
 
 from odoo.tests import HttpCase, new_test_user, tagged
+from odoo.tests.common import ChromeBrowser
 
 sys.path.insert(0, str(Path(__file__).resolve().parent / "engine"))
 from dnsproxy import Fault, FaultProxy
 from dnsserver import AuthoritativeServer, load_zone_dir
 
 
-@tagged("post_install", "-at_install")
-class TestAdministratorTours(HttpCase):
+class DomainHealthHttpCase(HttpCase):
+    """Companies on real zones served by Knot, behind a proxy that can make domains go silent."""
+
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
@@ -36,6 +42,9 @@ class TestAdministratorTours(HttpCase):
     def _checked(self, name):
         return self.env["mail.domain.check"].sudo().search([("name", "=", name)])
 
+
+@tagged("post_install", "-at_install")
+class TestAdministratorTours(DomainHealthHttpCase):
     def _browser_time(self, name) -> int:
         """A time the tour measured in the browser and handed over (see reportTiming in the tours)."""
         return int(self.env["ir.config_parameter"].sudo().get_param(f"mail_domain_health.tour_{name}_ms"))
@@ -88,3 +97,59 @@ class TestAdministratorTours(HttpCase):
         self.env["mail.domain.check"]._check_now(["strict.check.test"])
         self.assertEqual(self._checked("strict.check.test").status, "pass")
         self.start_tour("/odoo/action-base.action_res_users/new", "mail_domain_health_user_company", login=admin.login)
+
+    def test_the_french_interface_shows_no_english_finding(self):
+        self.env["res.lang"]._activate_lang("fr_FR")
+        self.env["ir.module.module"]._load_module_terms(["mail_domain_health"], ["fr_FR"], overwrite=True)
+        admin = new_test_user(
+            self.env,
+            login="mdh_tour_fr",
+            password="mdh_tour_fr",
+            groups="base.group_system,base.group_erp_manager",
+            lang="fr_FR",
+        )
+        self.env["mail.domain.check"]._check_now(["google-only.check.test"])
+        self.start_tour("/odoo/settings#mail_domain_health_setting", "mail_domain_health_french", login=admin.login)
+
+
+@tagged("post_install", "-at_install")
+class TestScreenshots(DomainHealthHttpCase):
+    """The README's screenshots, taken by the tours of this run: into MDH_SCREENSHOTS (docs/screenshots to
+    refresh the README's), else into a temporary folder, where the test checks they were written."""
+
+    def _capture(self, tour: str, url: str, login: str = "admin") -> dict[str, bytes]:
+        """Run `tour`, taking a screenshot each time it logs "mdh-screenshot NAME"; the PNGs by name."""
+        taken: dict[str, bytes] = {}
+        original = ChromeBrowser._handle_console
+
+        def handle_console(browser, type, args=None, *rest, **kwargs):
+            text = str((args or [{}])[0].get("value", ""))
+            if type == "log" and text.startswith("mdh-screenshot "):
+                name = text.split(" ", 1)[1]
+                future = browser._websocket_send("Page.captureScreenshot", with_future=True)
+                future.add_done_callback(lambda done: taken.__setitem__(name, base64.b64decode(done.result()["data"])))
+                return None
+            return original(browser, type, args, *rest, **kwargs)
+
+        with patch.object(ChromeBrowser, "_handle_console", handle_console):
+            self.start_tour(url, tour, login=login)
+        return taken
+
+    def test_the_readme_screenshots(self):
+        folder = Path(os.environ.get("MDH_SCREENSHOTS") or tempfile.mkdtemp(prefix="mdh-screens-"))
+        folder.mkdir(parents=True, exist_ok=True)
+        self.env["mail.domain.check"]._check_now(["google-only.check.test", "yahoo.com"])
+        yahoo = self._checked("yahoo.com")
+        jane = new_test_user(
+            self.env, login="jane.doe@yahoo.com", email="jane.doe@yahoo.com", name="Jane Doe", groups="base.group_user"
+        )
+        self.env["ir.mail_server"].sudo().create({"name": "Company relay", "smtp_host": "smtp.example.net"})
+        shots = {}
+        shots |= self._capture("mail_domain_health_screenshot_settings", "/odoo/settings#mail_domain_health_setting")
+        checks = "/odoo/action-mail_domain_health.mail_domain_check_action"
+        shots |= self._capture("mail_domain_health_screenshot_free_mail", f"{checks}/{yahoo.id}")
+        shots |= self._capture("mail_domain_health_screenshot_user", f"/odoo/action-base.action_res_users/{jane.id}")
+        for name in ("settings-emails", "free-mail-domain", "user-warning"):
+            self.assertTrue(shots.get(name, b"").startswith(b"\x89PNG"), f"no screenshot {name}")
+            (folder / f"{name}.png").write_bytes(shots[name])
+        self._logger.info("screenshots written to %s", folder)

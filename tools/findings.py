@@ -21,8 +21,13 @@ def render(env, code: str, params: dict | None, default: str | None = None) -> s
     template = MESSAGES.get(code)
     if template is None or set(params or {}) != PLACEHOLDERS.get(code, set()):
         return default or code
+    # A provider's label is a name ("Google Workspace") or a phrase ("your mail server ..."): the phrases are in
+    # the catalogues too, and a name has no translation, so it stays as it is.
+    params = {
+        key: env._(value) if key == "provider" and isinstance(value, str) else value for key, value in params.items()
+    }
     try:
-        return env._(template, **(params or {}))
+        return env._(template, **params)
     except (KeyError, TypeError, ValueError):
         return default or code
 

@@ -129,3 +129,59 @@ registry.category("web_tour.tours").add("mail_domain_health_user_company", {
     { trigger: "body:not(:has([name='mail_domain_health_banner']:visible))" },
   ],
 });
+
+/** Ask the test for a screenshot of the page as it is (see tests/test_tours.py), once `trigger` shows. */
+function screenshot(name, trigger) {
+  return {
+    trigger,
+    async run() {
+      this.anchor.scrollIntoView({ block: "center" });
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      console.log(`mdh-screenshot ${name}`);
+      // The browser takes it while the page stays as it is.
+      await new Promise((resolve) => setTimeout(resolve, 1500));
+    },
+  };
+}
+
+registry.category("web_tour.tours").add("mail_domain_health_screenshot_settings", {
+  steps: () => [
+    screenshot(
+      "settings-emails",
+      `${SETTING} [name='mail_domain_health_spf_reason']:contains('include')`,
+    ),
+  ],
+});
+
+registry.category("web_tour.tours").add("mail_domain_health_screenshot_free_mail", {
+  steps: () => [
+    screenshot("free-mail-domain", ".o_form_view [name='free_mail_notice']:visible"),
+  ],
+});
+
+registry.category("web_tour.tours").add("mail_domain_health_screenshot_user", {
+  steps: () => [
+    screenshot(
+      "user-warning",
+      ".o_form_view [name='mail_domain_health_banner']:visible",
+    ),
+  ],
+});
+
+// The same block for a French administrator: labels and findings in French, no English sentence left.
+registry.category("web_tour.tours").add("mail_domain_health_french", {
+  steps: () => [
+    {
+      trigger: `${SETTING} [name='mail_domain_health_spf_reason']:contains("n'autorise pas les serveurs")`,
+    },
+    {
+      trigger: `${SETTING} [name='mail_domain_health_records_guide']:contains('Remplacez votre enregistrement SPF')`,
+    },
+    {
+      trigger: `${SETTING} button[name='action_check_mail_domain_health']:contains('Vérifier maintenant')`,
+    },
+    {
+      trigger: `${SETTING}:not(:contains('does not')):not(:contains('publish')):not(:contains('Check now')):not(:contains('Records to'))`,
+    },
+  ],
+});
