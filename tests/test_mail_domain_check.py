@@ -1,7 +1,5 @@
 import json
-import sys
 from datetime import timedelta
-from pathlib import Path
 from unittest.mock import patch
 
 from odoo import fields
@@ -12,10 +10,7 @@ from odoo.tools import config
 from odoo.addons.base.tests.common import MockSmtplibCase
 from odoo.addons.mail_domain_health.models import mail_domain_check
 
-# The engine's test helpers import each other as top-level modules (they are plain pytest files).
-sys.path.insert(0, str(Path(__file__).resolve().parent / "engine"))
-from dnsproxy import Fault, FaultProxy
-from dnsserver import AuthoritativeServer, load_zone_dir
+from .common import Fault, serve_test_zones
 
 
 class MailDomainHealthCase(TransactionCase):
@@ -24,14 +19,7 @@ class MailDomainHealthCase(TransactionCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.server = AuthoritativeServer(load_zone_dir()).start()
-        cls.addClassCleanup(cls.server.stop)
-        cls.proxy = FaultProxy(cls.server.address).start()
-        cls.addClassCleanup(cls.proxy.stop)
-        params = cls.env["ir.config_parameter"].sudo()
-        params.set_param("mail_domain_health.nameservers", cls.proxy.address)
-        params.set_param("mail_domain_health.timeout", "3")
-        params.set_param("mail_domain_health.provider", "odoo")
+        cls.proxy = serve_test_zones(cls)
         AliasDomain = cls.env["mail.alias.domain"].sudo()
         cls.good_alias = AliasDomain.create({"name": "good.check.test"})
         cls.broken_alias = AliasDomain.create({"name": "google-only.check.test"})

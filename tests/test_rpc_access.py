@@ -1,13 +1,7 @@
-import sys
-from pathlib import Path
-
 from odoo.tests import HttpCase, new_test_user, tagged
 from odoo.tests.common import JsonRpcException
 
-# The engine's test helpers import each other as top-level modules (they are plain pytest files).
-sys.path.insert(0, str(Path(__file__).resolve().parent / "engine"))
-from dnsproxy import FaultProxy
-from dnsserver import AuthoritativeServer, load_zone_dir
+from .common import serve_test_zones
 
 
 @tagged("post_install", "-at_install")
@@ -17,12 +11,7 @@ class TestRpcAccess(HttpCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.server = AuthoritativeServer(load_zone_dir()).start()
-        cls.addClassCleanup(cls.server.stop)
-        cls.proxy = FaultProxy(cls.server.address).start()
-        cls.addClassCleanup(cls.proxy.stop)
-        cls.env["ir.config_parameter"].sudo().set_param("mail_domain_health.nameservers", cls.proxy.address)
-        cls.env["ir.config_parameter"].sudo().set_param("mail_domain_health.provider", "odoo")
+        cls.proxy = serve_test_zones(cls)
         cls.company_a = cls.env.company
         cls.company_a.alias_domain_id = cls.env["mail.alias.domain"].create({"name": "good.check.test"})
         cls.company_b = cls.env["res.company"].create(

@@ -2,7 +2,6 @@
 
 import base64
 import os
-import sys
 import tempfile
 import time
 from pathlib import Path
@@ -11,9 +10,7 @@ from unittest.mock import patch
 from odoo.tests import HttpCase, new_test_user, tagged
 from odoo.tests.common import ChromeBrowser
 
-sys.path.insert(0, str(Path(__file__).resolve().parent / "engine"))
-from dnsproxy import Fault, FaultProxy
-from dnsserver import AuthoritativeServer, load_zone_dir
+from .common import Fault, serve_test_zones
 
 
 class DomainHealthHttpCase(HttpCase):
@@ -22,14 +19,7 @@ class DomainHealthHttpCase(HttpCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.server = AuthoritativeServer(load_zone_dir()).start()
-        cls.addClassCleanup(cls.server.stop)
-        cls.proxy = FaultProxy(cls.server.address).start()
-        cls.addClassCleanup(cls.proxy.stop)
-        params = cls.env["ir.config_parameter"].sudo()
-        params.set_param("mail_domain_health.nameservers", cls.proxy.address)
-        params.set_param("mail_domain_health.provider", "odoo")
-        params.set_param("mail_domain_health.timeout", "5")
+        cls.proxy = serve_test_zones(cls, timeout=5.0)
         AliasDomain = cls.env["mail.alias.domain"].sudo()
         cls.env.company.alias_domain_id = AliasDomain.create({"name": "google-only.check.test"})
         cls.strict = AliasDomain.create({"name": "strict.check.test"})

@@ -1,0 +1,23 @@
+"""What the Odoo tests share: the test zones served by a real Knot DNS, behind a proxy that injects faults."""
+
+import sys
+from pathlib import Path
+
+# The engine's test helpers import each other as top-level modules (they are plain pytest files).
+sys.path.insert(0, str(Path(__file__).resolve().parent / "engine"))
+from dnsproxy import Fault, FaultProxy  # noqa: F401 (Fault: for the tests that import it from here)
+from dnsserver import AuthoritativeServer, load_zone_dir
+
+
+def serve_test_zones(case, timeout: float = 3.0) -> FaultProxy:
+    """Start Knot serving tests/zones and a fault proxy before it for the test class `case` (both stopped with
+    it), and point the checks' settings at the proxy, with Odoo as the sending service."""
+    server = AuthoritativeServer(load_zone_dir()).start()
+    case.addClassCleanup(server.stop)
+    proxy = FaultProxy(server.address).start()
+    case.addClassCleanup(proxy.stop)
+    params = case.env["ir.config_parameter"].sudo()
+    params.set_param("mail_domain_health.nameservers", proxy.address)
+    params.set_param("mail_domain_health.timeout", str(timeout))
+    params.set_param("mail_domain_health.provider", "odoo")
+    return proxy
