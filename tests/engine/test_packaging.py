@@ -36,11 +36,23 @@ def installed(tmp_path_factory):
     venv.EnvBuilder(with_pip=False).create(environment)
     python = environment / "bin" / "python"
     # The new environment sees this one's packages (dnspython), whether this one is a virtual environment
-    # or not: the wheel's own dependencies are not downloaded.
+    # or not: the wheel's own dependencies are not downloaded. This one may hold the addon too (scripts/setup
+    # installs it for the maildns command): the wheel goes into the new one all the same (--ignore-installed).
     (site_packages,) = environment.glob("lib/python*/site-packages")
     (site_packages / "outer.pth").write_text(sysconfig.get_paths()["purelib"] + "\n")
     subprocess.run(
-        [sys.executable, "-m", "pip", "--python", str(python), "install", "--quiet", "--no-deps", str(wheel)],
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "--python",
+            str(python),
+            "install",
+            "--quiet",
+            "--no-deps",
+            "--ignore-installed",
+            str(wheel),
+        ],
         check=True,
     )
     return environment
