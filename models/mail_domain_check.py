@@ -219,7 +219,7 @@ class MailDomainCheck(models.Model):
     # Settings
 
     @api.model
-    def _get_check_settings(self) -> dict:
+    def _get_check_settings(self, with_sender: bool = True) -> dict:
         """How domains are checked, from the system parameters set in Settings, validated here as well: a
         parameter can be written without the form. What cannot be used is left out, and the log says why."""
         params = self.env["ir.config_parameter"].sudo()
@@ -238,6 +238,9 @@ class MailDomainCheck(models.Model):
         for reason in reasons:
             _logger.warning("mail_domain_health: setting %s", reason)
         setting, own_addresses = settings.pop("provider_setting"), settings.pop("own_addresses")
+        if not with_sender:
+            # Which domains to check and when: no need to know who sends, nor to ask the DNS about a relay.
+            return settings
         detection = self._detect_sender(setting, own_addresses, self._new_resolver(settings))
         return {
             **settings,
@@ -471,7 +474,7 @@ class MailDomainCheck(models.Model):
         """Start a background check of those of `domains` never checked yet (a user or an alias domain just
         saved): their records are created, marked as being checked, and the background check is triggered.
         No DNS here: this runs inside the save."""
-        settings = self._get_check_settings()
+        settings = self._get_check_settings(with_sender=False)
         names = {name for name in (ascii_or_none(domain) for domain in domains) if name}
         names = [name for name in names if is_public_dns_name(name, settings["private_suffixes"])]
         if not names:
@@ -791,7 +794,7 @@ class MailDomainCheck(models.Model):
     def _gc_unused_checks(self):
         """Remove the checks of domains that no company, user or checked contact uses any more, once the
         setting's number of days has passed since they were last written (the nightly run writes those in use)."""
-        settings = self._get_check_settings()
+        settings = self._get_check_settings(with_sender=False)
         used = self._domains_to_check(settings)
         unused_since = fields.Datetime.now() - timedelta(days=settings["keep_unused_days"])
         unused = self.sudo().search([("write_date", "<", unused_since), ("name", "not in", used)])
