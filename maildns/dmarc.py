@@ -309,9 +309,11 @@ def _check_report_destinations(
     (RFC 7489 section 7.1, RFC 9990 section 4). A destination whose DNS does not answer is not judged.
     """
     for host, tags in _report_destinations(found).items():
-        if _authorized(found.domain, host, resolver=resolver, deadline=deadline) is not False:
-            continue
+        # The organization first: its lookups are the tree walk's, shared by every domain, where the consent
+        # record's name is the domain's own.
         if _same_organization(found.domain, host, resolver=resolver, deadline=deadline):
+            continue
+        if _authorized(found.domain, host, resolver=resolver, deadline=deadline) is not False:
             continue
         params = {"domain": found.domain, "destination": host, "tags": " and ".join(tags)}
         fix = Record(f"{found.domain}._report._dmarc.{host}", "TXT", "v=DMARC1")
