@@ -18,6 +18,8 @@
         "views/res_config_settings_views.xml",
         "views/res_company_views.xml",
         "views/res_users_views.xml",
+        "views/res_partner_views.xml",
+        "views/mail_domain_relay_fix_views.xml",
         "views/mail_domain_health_menus.xml",
     ],
     "assets": {

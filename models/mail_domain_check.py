@@ -8,7 +8,7 @@ from functools import partial
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError
 from odoo.service.model import PG_CONCURRENCY_EXCEPTIONS_TO_RETRY
-from odoo.tools import SQL, config
+from odoo.tools import SQL, config, email_normalize
 
 from ..maildns.address import is_free_mail
 from ..maildns.dns import Resolver
@@ -30,7 +30,8 @@ from ..tools.addresses import ascii_or_none, email_domain, raw_domain
 from ..tools.batch_pipeline import AskAhead
 from ..tools.check_settings import PREFIX, read_check_settings
 from ..tools.findings import render, worst_first
-from ..tools.sending import SendingPreview
+from ..tools.relay import UNNAMED_DOMAIN, domain_relay_fails, named_domains
+from ..tools.sending import SendingChange, SendingPreview
 from ..tools.sql import email_domain_sql
 from ..tools.stored_report import (
     POLICIES,
@@ -126,6 +127,29 @@ class MailDomainCheck(models.Model):
     fault_summary = fields.Text(string="DNS faults", compute="_compute_explanations")
     records_guide = fields.Text(string="What to publish", compute="_compute_explanations")
 
+    # What the engine says of mail Odoo relays as an address of this domain, either way Odoo may send it: which
+    # way it goes is read from the outgoing servers when the flags are used, so a change there shows at once.
+    relay_fails_sent_as = fields.Boolean(
+        string="Relayed as the address: refused or junked",
+        compute="_compute_relay_fails",
+        store=True,
+        help="Mail Odoo relays as an address of this domain, sent as that address, is refused or marked as spam "
+        "by receivers under the domain's DMARC policy (as of the last check).",
+    )
+    relay_fails_rewritten = fields.Boolean(
+        string="Relayed as the notifications address: refused or junked",
+        compute="_compute_relay_fails",
+        store=True,
+        help="Mail Odoo relays as an address of this domain, sent as Odoo's notifications address with the "
+        "author's name, is refused or marked as spam by receivers (as of the last check).",
+    )
+    relay_contact_count = fields.Integer(
+        string="Contacts affected",
+        compute="_compute_relay_contact_count",
+        help="Contacts on this domain whose messages Odoo relays to the followers of a document in a way receivers "
+        "refuse or junk, with the outgoing mail servers as they are now.",
+    )
+
     @api.depends(
         "problem_ids",
         "spf_status",
@@ -216,6 +240,25 @@ class MailDomainCheck(models.Model):
         for check in self:
             check.user_count = counts.get(check.name, 0)
 
+    @api.depends("name", "dmarc_effective_policy", "report")
+    def _compute_relay_fails(self):
+        for check in self:
+            facts = {
+                "effective_policy": check.dmarc_effective_policy or None,
+                "provider_can_pass": check._provider_can_pass(),
+            }
+            check.relay_fails_sent_as = domain_relay_fails(check.name, sent_as=True, **facts)
+            check.relay_fails_rewritten = domain_relay_fails(check.name, sent_as=False, **facts)
+
+    @api.depends_context("uid", "company")
+    def _compute_relay_contact_count(self):
+        counts = {}
+        if self.env["res.partner"]._mail_domain_health_contacts_checked():
+            failing = set(self._relay_failing_names(self.env.company)) & set(self.mapped("name"))
+            counts = self.env["res.partner"]._mail_domain_health_count_by_domain(failing)
+        for check in self:
+            check.relay_contact_count = counts.get(check.name, 0)
+
     # Settings
 
     @api.model
@@ -275,28 +318,115 @@ class MailDomainCheck(models.Model):
     # How Odoo sends
 
     @api.model
-    def _sending_preview(self, author: str, company) -> SendingPreview:
+    def _sending_preview(self, author: str, company, change: SendingChange | None = None) -> SendingPreview:
         """What Odoo sends for a message authored by `author` for `company`: which server, which From, which
         envelope sender. Mirrors ir.mail_server._find_mail_server(), given the company's notifications address
         as mail.mail gives it, and the envelope rule of _prepare_email_message__(): the bounce address when the
-        server's from_filter allows it, else the From. Shared by the warnings about users and contacts."""
-        servers = self.env["ir.mail_server"].sudo()
-        notifications = company.default_from_email or False
+        server's from_filter allows it, else the From. Shared by the warnings about users and contacts.
+
+        `change` previews the same with a from_filter (and a default From) not yet saved: the servers are given
+        to Odoo's own selection as unsaved copies carrying the new values.
+        """
+        servers = self.env["ir.mail_server"].sudo().with_company(company)
+        notifications = self._notifications_address(company, change)
         if notifications:
             servers = servers.with_context(domain_notifications_email=notifications)
-        server, email_from = servers._find_mail_server(author)
+        candidates = servers.search(servers._find_mail_server_allowed_domain(), order="sequence")
+        changed_server = change is not None and change.server_id is not None
+        if changed_server:
+            candidates = servers.concat(
+                *(
+                    server.new({"from_filter": change.from_filter}, origin=server)
+                    if server.id == change.server_id
+                    else server
+                    for server in candidates
+                )
+            )
+        server, email_from = servers._find_mail_server(author, mail_servers=candidates)
         # No outgoing server record: Odoo sends through the configuration file's SMTP server.
         server = server or servers.browse()
-        from_filter = server.from_filter if server else servers._get_default_from_filter()
-        bounce = company.bounce_email or False
+        if server:
+            from_filter = server.from_filter
+        elif change is not None and not changed_server:
+            from_filter = change.from_filter
+            email_from = self._configuration_server_from(servers, author, from_filter)
+        else:
+            from_filter = servers._get_default_from_filter()
+        bounce = company.sudo().bounce_email or False
         envelope = bounce if bounce and servers._match_from_filter(bounce, from_filter) else email_from
         return SendingPreview(
             author=author,
-            server_id=server.id or None,
-            server_name=server.display_name or None,
+            server_id=server._origin.id or None,
+            server_name=server._origin.display_name or None,
             email_from=email_from or author,
             envelope_from=envelope or email_from or author,
         )
+
+    @api.model
+    def _notifications_address(self, company, change: SendingChange | None = None) -> str | bool:
+        """The address Odoo sends as for `company` when a server may not send as the author (its alias domain's
+        default From), as it is or as `change` would make it."""
+        alias_domain = company.sudo().alias_domain_id
+        if change and change.default_from and alias_domain and alias_domain.id == change.alias_domain_id:
+            # Odoo's own reading of a default From (a local part on the alias domain, or a full address).
+            return alias_domain.new({"default_from": change.default_from}, origin=alias_domain).default_from_email
+        return company.sudo().default_from_email or False
+
+    @api.model
+    def _configuration_server_from(self, servers, author: str, from_filter: str) -> str:
+        """The From Odoo sends as through its configuration file's server with a from_filter not yet saved:
+        the last step of ir.mail_server._find_mail_server(), which reads the saved one."""
+        notifications = email_normalize(
+            servers.env.context.get("domain_notifications_email") or servers._get_default_from_address()
+        )
+        if servers._match_from_filter(author, from_filter):
+            return author
+        if notifications and servers._match_from_filter(notifications, from_filter):
+            return notifications
+        return notifications or author
+
+    @api.model
+    def _relay_failing_names(self, company, change: SendingChange | None = None) -> list[str]:
+        """The checked domains (A-labels) whose mail, relayed by Odoo as one of their addresses for `company`,
+        receivers refuse or junk, with the outgoing set-up as it is (or as `change` would make it).
+
+        Each check stores the engine's verdict for both ways out; the way out is read here from the servers:
+        the same for every domain no from_filter names, so one preview decides for all of them, and the few
+        named domains get a preview each. A few queries, whatever the number of domains.
+        """
+        checks = self.sudo()
+        unnamed, named = self._relay_ways_out(company, change)
+        flag = "relay_fails_rewritten" if unnamed.rewritten else "relay_fails_sent_as"
+        names = checks.search([(flag, "=", True), ("name", "not in", sorted(named))]).mapped("name")
+        for check in checks.search([("name", "in", sorted(named))]):
+            preview = self._sending_preview(f"postmaster@{check.name}", company, change)
+            if check.relay_fails_rewritten if preview.rewritten else check.relay_fails_sent_as:
+                names.append(check.name)
+        return sorted(names)
+
+    @api.model
+    def _relay_previews(self, names, company, change: SendingChange | None = None) -> dict[str, SendingPreview]:
+        """How Odoo relays mail authored by an address of each of these domains: {name: preview}."""
+        unnamed, named = self._relay_ways_out(company, change)
+        return {
+            name: self._sending_preview(f"postmaster@{name}", company, change) if name in named else unnamed
+            for name in names
+        }
+
+    @api.model
+    def _relay_ways_out(self, company, change: SendingChange | None = None) -> tuple[SendingPreview, set[str]]:
+        """How Odoo sends for an address of a domain no from_filter names (the same for all such domains), and the
+        domains that are named (by a from_filter, or as the notifications address's domain)."""
+        servers = self.env["ir.mail_server"].sudo()
+        from_filters = [
+            change.from_filter if change and change.server_id == server.id else server.from_filter
+            for server in servers.search(servers._find_mail_server_allowed_domain())
+        ]
+        from_filters.append(
+            change.from_filter if change and change.server_id is None else servers._get_default_from_filter()
+        )
+        named = named_domains(from_filters, self._notifications_address(company, change))
+        return self._sending_preview(f"postmaster@{UNNAMED_DOMAIN}", company, change), named
 
     @api.model
     def _checks_by_name(self, names) -> dict:
@@ -354,6 +484,22 @@ class MailDomainCheck(models.Model):
         """Resolve these domains now (the Check now button)."""
         self._check_mail_domain_health_access()
         return self._check_now_action(self.mapped("name"))
+
+    def action_open_relay_contacts(self):
+        """The contacts on this domain whose relayed mail is refused or junked (the Contacts affected button)."""
+        self.ensure_one()
+        self._check_mail_domain_health_access()
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "mail_domain_health.res_partner_action_mail_domain_health_relay"
+        )
+        action["domain"] = [("mail_domain_health_email_domain", "=", self.name)]
+        action["display_name"] = self.env._("Contacts affected on %(domain)s", domain=self.name)
+        return action
+
+    def action_open_relay_fix(self):
+        """The fixes for the relayed mail of these domains' contacts, applied only once confirmed."""
+        self._check_mail_domain_health_access()
+        return self.env["mail.domain.relay.fix"]._open_action({"default_check_ids": self.ids})
 
     def _check_mail_domain_health_access(self):
         if not self.env.is_superuser() and not self.env.user.has_group("base.group_system"):

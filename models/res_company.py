@@ -53,6 +53,16 @@ class ResCompany(models.Model):
             self.env["mail.domain.check"]._queue_unchecked(self.mapped("alias_domain_id.name"))
         return result
 
+    def _mail_domain_health_relay_counts(self) -> dict[str, int]:
+        """{domain: contacts} of the contacts whose mail, relayed by Odoo for this company, receivers refuse or
+        junk; empty when contacts' domains are not checked."""
+        self.ensure_one()
+        Partner = self.env["res.partner"]
+        if not Partner._mail_domain_health_contacts_checked():
+            return {}
+        failing = self.env["mail.domain.check"]._relay_failing_names(self)
+        return {name: count for name, count in Partner._mail_domain_health_count_by_domain(failing).items() if count}
+
     def action_check_mail_domain_health(self):
         """Check the alias domain (and default From domain) of these companies now."""
         checks = self.env["mail.domain.check"]

@@ -74,6 +74,43 @@ class ResConfigSettings(models.TransientModel):
         string="Job Queue installed", compute="_compute_mail_domain_health_queue_job_available"
     )
 
+    # Contacts whose relayed mail is refused or junked, with the outgoing servers as they are now.
+    mail_domain_health_relay_summary = fields.Char(
+        string="Contacts' relayed mail", compute="_compute_mail_domain_health_relay"
+    )
+    mail_domain_health_relay_contact_count = fields.Integer(
+        string="Contacts affected", compute="_compute_mail_domain_health_relay"
+    )
+
+    @api.depends("company_id")
+    def _compute_mail_domain_health_relay(self):
+        for settings in self:
+            counts = settings.company_id._mail_domain_health_relay_counts()
+            settings.mail_domain_health_relay_contact_count = sum(counts.values())
+            settings.mail_domain_health_relay_summary = settings._mail_domain_health_relay_sentence(counts)
+
+    def _mail_domain_health_relay_sentence(self, counts: dict[str, int]) -> str:
+        contacts = sum(counts.values())
+        if not contacts:
+            return self.env._("No contact's relayed mail is refused or junked.")
+        if len(counts) > 1:
+            return self.env._(
+                "%(contacts)s contacts on %(domains)s domains: their replies reach your users' inboxes only inside "
+                "Odoo.",
+                contacts=contacts,
+                domains=len(counts),
+            )
+        (domain,) = counts
+        if contacts == 1:
+            return self.env._(
+                "One contact on %(domain)s: their replies reach your users' inboxes only inside Odoo.", domain=domain
+            )
+        return self.env._(
+            "%(contacts)s contacts on %(domain)s: their replies reach your users' inboxes only inside Odoo.",
+            contacts=contacts,
+            domain=domain,
+        )
+
     def _compute_mail_domain_health_queue_job_available(self):
         available = self.env["mail.domain.check"]._queue_job_available()
         for settings in self:
@@ -135,3 +172,21 @@ class ResConfigSettings(models.TransientModel):
         """Check the company's alias domain now (the Check now button)."""
         self.ensure_one()
         return self.company_id.action_check_mail_domain_health()
+
+    def action_open_mail_domain_health_relay_contacts(self):
+        """The contacts whose relayed mail is refused or junked (the Contacts affected button)."""
+        self.ensure_one()
+        self.env["mail.domain.check"]._check_mail_domain_health_access()
+        return self.env["ir.actions.act_window"]._for_xml_id(
+            "mail_domain_health.res_partner_action_mail_domain_health_relay"
+        )
+
+    def action_open_mail_domain_health_relay_fix(self):
+        """The fixes for every contact whose relayed mail is refused or junked, applied only once confirmed."""
+        self.ensure_one()
+        Check = self.env["mail.domain.check"]
+        Check._check_mail_domain_health_access()
+        failing = Check._relay_failing_names(self.company_id)
+        return self.env["mail.domain.relay.fix"]._open_action(
+            {"default_check_ids": Check.sudo().search([("name", "in", failing)]).ids}
+        )

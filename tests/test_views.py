@@ -86,7 +86,18 @@ class TestMailDomainHealthViews(TransactionCase):
                 "mail_domain_health_check_partners",
                 "mail_domain_health_use_queue_job",
                 "mail_domain_health_queue_job_available",
+                "mail_domain_health_relay_summary",
+                "mail_domain_health_relay_contact_count",
             },
+        )
+        # What contacts' checks found shows only where contacts' domains are checked.
+        relay = block.xpath(".//div[@name='mail_domain_health_relay']")[0]
+        self.assertFalse(_visible(relay, {"mail_domain_health_check_partners": False}))
+        self.assertTrue(_visible(relay, {"mail_domain_health_check_partners": True}))
+        buttons = {node.get("name") for node in relay.xpath(".//button[@type='object']")}
+        self.assertEqual(
+            buttons,
+            {"action_open_mail_domain_health_relay_contacts", "action_open_mail_domain_health_relay_fix"},
         )
         # The split into queued jobs is offered only where the Job Queue module is installed.
         queue_option = block.xpath(".//div[field[@name='mail_domain_health_use_queue_job']]")[0]
@@ -171,6 +182,53 @@ class TestMailDomainHealthViews(TransactionCase):
                 banner = arch.xpath("//div[@name='mail_domain_health_banner']")[0]
                 self.assertTrue(_visible(banner, {"mail_domain_health_warning": form.mail_domain_health_warning}))
 
+    # Contacts
+
+    def test_contact_form_carries_the_relay_banner_and_information_line(self):
+        arch = self._arch("res.partner", xmlid="base.view_partner_form")
+        banner = arch.xpath("//div[@name='mail_domain_health_relay_banner']")
+        self.assertEqual(len(banner), 1)
+        self.assertEqual(banner[0].getprevious().get("name"), "button_box")
+        self.assertEqual(banner[0].get("role"), "alert")
+        self.assertTrue(banner[0].xpath(".//field[@name='mail_domain_health_relay_warning']"))
+        self.assertTrue(banner[0].xpath(".//button[@name='action_open_mail_domain_health_relay_fix']"))
+        self.assertEqual(len(banner[0].xpath(".//li")), 2, "the two fixes Odoo's documentation names")
+        self.assertTrue(_visible(banner[0], {"mail_domain_health_relay_fails": True}))
+        self.assertFalse(_visible(banner[0], {"mail_domain_health_relay_fails": False}))
+        info = arch.xpath("//div[@name='mail_domain_health_relay_info']")[0]
+        self.assertIn("alert-info", info.get("class"), "information, not a warning")
+        self.assertFalse(_visible(info, {"mail_domain_health_relay_info": False}))
+
+    def test_contact_form_and_filter_are_for_settings_administrators_only(self):
+        form = etree.fromstring(self.env["res.partner"].with_user(self.internal).get_view(view_type="form")["arch"])
+        self.assertFalse(form.xpath("//div[@name='mail_domain_health_relay_banner']"))
+        search = etree.fromstring(self.env["res.partner"].with_user(self.internal).get_view(view_type="search")["arch"])
+        self.assertFalse(search.xpath("//filter[@name='mail_domain_health_relay_fails']"))
+
+    def test_contact_search_view_filters_on_relayed_mail(self):
+        search = self._arch("res.partner", "search", "base.view_res_partner_filter")
+        relay_filter = search.xpath("//filter[@name='mail_domain_health_relay_fails']")
+        self.assertEqual(len(relay_filter), 1)
+        domain = safe_eval(relay_filter[0].get("domain"))
+        self.assertEqual(domain, [("mail_domain_health_relay_fails", "=", True)])
+        self.env["res.partner"].with_user(self.admin).search(domain)
+
+    def test_relay_fix_dialog_opens_and_offers_both_fixes(self):
+        action = (
+            self.env["res.config.settings"].with_user(self.admin).create({}).action_open_mail_domain_health_relay_fix()
+        )
+        self.assertEqual((action["res_model"], action["target"]), ("mail.domain.relay.fix", "new"))
+        form = Form(self.env["mail.domain.relay.fix"].with_user(self.admin).with_context(action["context"]))
+        self.assertEqual(form.fix, "inbox")
+        form.fix = "from_filter"
+        arch = self._arch("mail.domain.relay.fix", xmlid="mail_domain_health.mail_domain_relay_fix_view_form")
+        self.assertEqual(
+            [node.get("name") for node in arch.xpath("//footer/button")], ["action_apply", None], "Apply or Cancel"
+        )
+        self.assertTrue(
+            arch.xpath("//field[@name='inbox_changes']") and arch.xpath("//field[@name='from_filter_changes']")
+        )
+
     # Company
 
     def test_company_form_shows_status_next_to_alias_domain(self):
@@ -195,6 +253,11 @@ class TestMailDomainHealthViews(TransactionCase):
         )
         listing = self._arch("mail.domain.check", "list", "mail_domain_health.mail_domain_check_view_list")
         self.assertEqual(listing.xpath("//list/field[@name='status']")[0].get("widget"), "badge")
+        self.assertTrue(arch.xpath("//div[@name='button_box']/button[@name='action_open_relay_contacts']"))
+        self.assertTrue(arch.xpath("//header/button[@name='action_open_relay_fix']"))
+        self.assertEqual(
+            listing.xpath("//list/field[@name='relay_contact_count']")[0].get("string"), "Contacts affected"
+        )
         search = self._arch("mail.domain.check", "search", "mail_domain_health.mail_domain_check_view_search")
         filters = {node.get("name") for node in search.xpath("//filter")}
         self.assertLessEqual({"status_fail", "status_warn", "stale", "provider_google", "group_by_status"}, filters)

@@ -121,13 +121,14 @@ def read_check_settings(params: Mapping[str, str | bool | None]) -> tuple[dict, 
         "dkim_selectors": selectors or None,
         "nameservers": nameservers,
         "timeout": timeout,
-        "check_partners": _flag(params.get("check_partners")),
-        "use_queue_job": _flag(params.get("use_queue_job")),
+        "check_partners": is_on(params.get("check_partners")),
+        "use_queue_job": is_on(params.get("use_queue_job")),
         "private_suffixes": private_suffixes,
         "keep_unused_days": keep_unused_days,
     }
     return settings, reasons
 
 
-def _flag(value: str | bool | None) -> bool:
+def is_on(value: str | bool | None) -> bool:
+    """Whether a yes/no setting, as a system parameter stores it, is on."""
     return str(value or "").strip().lower() in _TRUE
