@@ -10,7 +10,8 @@ Each round: the engine alone (check_domains over the whole list), then the sched
 as the scheduler does, while pg_stat_activity is sampled for the transactions the job holds: first on
 new check records, then again a night later, when the domains answer as before. With --queue-job, a third
 night on new check records is split into Job Queue jobs, run by queue_job's job runner in an Odoo server
-with two workers.
+with two workers. Each round ends with the contacts' list loaded as the web client loads it, plain and with
+the filter of contacts whose relayed mail is refused or junked.
 """
 
 import argparse
@@ -99,6 +100,17 @@ def main() -> int:
             f"| {row['sql'] / row['batches']:.0f} | {row['transactions']} | {row['longest']:.2f} | {row['held']:.1f} "
             f"| {row['dns']} | {row['repeated']} | {row['next_wall']:.1f} | {row['next_ratio']} "
             f"| {row['next_sql']} |"
+        )
+    print()
+    print("The contacts' list (web_search_read, 80 rows, list view fields), plain and with the relayed-mail filter:")
+    print("| users | contacts | domains | plain ms | contacts | filtered ms | contacts found | filtered / plain |")
+    print("| --- " * 8 + "|")
+    for row in rows:
+        listed = row["partner_list"]
+        print(
+            f"| {row['users']} | {row['partners']} | {row['domains']} | {listed['plain_ms']:.1f} "
+            f"| {listed['plain_length']} | {listed['filtered_ms']:.1f} | {listed['filtered_length']} "
+            f"| {listed['ratio']:.2f} |"
         )
     if args.queue_job:
         print()
@@ -206,8 +218,11 @@ def _round(
         second = _night(odoo, forwarder, len(domains))
         queued = _queued_night(odoo, len(domains)) if queue_job else None
         runs.append((engine, first, second, queued, len(domains), -(-len(domains) // batch_size)))
+    # The contacts' list, on the checks the nights stored (the queued night's, with --queue-job).
+    partner_list = _partner_list(odoo)
     engine, first, second, queued, count, batches = runs[0]
     return first | {
+        "partner_list": partner_list,
         "users": users,
         "partners": partners,
         "domains": count,
@@ -225,6 +240,46 @@ def _round(
             "ratio": _spread([run[3]["wall"] / run[0] for run in runs]),
         },
     }
+
+
+def _partner_list(odoo: OdooShell, runs: int = 30) -> dict:
+    """The contacts' list as the web client loads it (web_search_read of the list view's fields, 80 rows, counted
+    up to 10,001), plain and with the relayed-mail filter, as a Settings administrator; runs alternate, each on
+    an empty ORM cache, and the medians are kept."""
+    output = odoo.run(
+        f"""
+        import json, statistics, time
+        from lxml import etree
+        Partner = env["res.partner"].with_user(env.ref("base.user_admin")).with_context(bin_size=True)
+        arch = etree.fromstring(Partner.get_view(env.ref("base.view_partner_tree").id, "list")["arch"])
+        names = [node.get("name") for node in arch.xpath("/list/field")]
+        described = Partner.fields_get(names, ["type"])
+        relational = ("many2one", "many2many", "one2many")
+        spec = {{
+            name: {{"fields": {{"display_name": {{}}}}}} if described[name]["type"] in relational else {{}}
+            for name in names
+        }}
+        domains = {{"plain": [], "filtered": [("mail_domain_health_relay_fails", "=", True)]}}
+        times = {{name: [] for name in domains}}
+        lengths = {{}}
+        for _ in range({runs}):
+            for name, domain in domains.items():
+                env.invalidate_all()
+                started = time.perf_counter()
+                result = Partner.web_search_read(domain, spec, limit=80, count_limit=10001)
+                times[name].append(time.perf_counter() - started)
+                lengths[name] = result["length"]
+        print("MDH-LIST", json.dumps({{
+            "plain_ms": statistics.median(times["plain"]) * 1000,
+            "filtered_ms": statistics.median(times["filtered"]) * 1000,
+            "plain_length": lengths["plain"],
+            "filtered_length": lengths["filtered"],
+            "fields": len(spec),
+        }}), flush=True)
+        """
+    )
+    measured = json.loads(re.search(r"MDH-LIST (.*)", output).group(1))
+    return measured | {"ratio": measured["filtered_ms"] / measured["plain_ms"]}
 
 
 def _median(values: list[float]) -> float:

@@ -34,6 +34,7 @@ class MailDomainRelayFix(models.TransientModel):
     )
     contact_count = fields.Integer(string="Contacts concerned", compute="_compute_scope")
     domain_names = fields.Char(string="Their domains", compute="_compute_scope")
+    scope_summary = fields.Text(compute="_compute_scope")
     inbox_user_ids = fields.Many2many("res.users", string="Users to notify in Odoo", compute="_compute_inbox_plan")
     inbox_summary = fields.Text(compute="_compute_inbox_plan")
     inbox_changes = fields.Html(compute="_compute_inbox_plan", sanitize=False)
@@ -61,6 +62,26 @@ class MailDomainRelayFix(models.TransientModel):
             names, contacts = wizard._failing_scope()
             wizard.domain_names = ", ".join(names)
             wizard.contact_count = self.env["res.partner"].search_count(contacts) if names else 0
+            wizard.scope_summary = wizard._scope_sentence()
+
+    def _scope_sentence(self) -> str:
+        if not self.contact_count:
+            return self.env._("Odoo's relayed mail from these contacts is not refused: there is nothing to fix.")
+        if self.partner_id:
+            return self.env._(
+                "Odoo relays the messages %(name)s writes on documents to their followers as %(email)s itself, "
+                "and receivers refuse or junk them. Choose a fix and read what it changes: nothing changes until "
+                "you apply it.",
+                name=self.partner_id.name,
+                email=self.partner_id.email_normalized,
+            )
+        return self.env._(
+            "Odoo relays the messages of %(count)s contacts on %(domains)s to the followers of their documents as "
+            "the contacts' own addresses, and receivers refuse or junk them. Choose a fix and read what it changes: "
+            "nothing changes until you apply it.",
+            count=self.contact_count,
+            domains=self.domain_names,
+        )
 
     # Have the followers concerned handle notifications in Odoo
 
@@ -220,13 +241,16 @@ class MailDomainRelayFix(models.TransientModel):
         before = Check._relay_previews(counts, self.company_id)
         after = Check._relay_previews(counts, self.company_id, change)
         failing = set(self._failing_scope()[0])
-        changed = [name for name in counts if before[name].email_from != after[name].email_from]
+        # An address of a domain no from_filter names stands for the others: compare how they go out, not it.
+        changed = [name for name in counts if _way_out(before[name]) != _way_out(after[name])]
         # The contacts the fix is for first, then the domains with most contacts.
         changed.sort(key=lambda name: (name not in failing, -counts[name], name))
         for name in changed:
             rows.append(
                 {
-                    "who": self.env._("%(count)s contacts", count=counts[name]),
+                    "who": self.env._("%(count)s contacts", count=counts[name])
+                    if counts[name] > 1
+                    else self.env._("1 contact"),
                     "address": "@" + name,
                     "before": self._sent_as(before[name]),
                     "after": self._sent_as(after[name]),
@@ -319,3 +343,9 @@ class MailDomainRelayFix(models.TransientModel):
             "target": "new",
             "context": context,
         }
+
+
+def _way_out(preview) -> tuple:
+    """How mail goes out, whatever the author's local part: as the author or as which address, through which
+    server."""
+    return preview.rewritten, preview.email_from if preview.rewritten else "", preview.server_id

@@ -98,7 +98,7 @@ class ResPartner(models.Model):
                 self.env._(
                     "When %(name)s writes on a document, Odoo relays the message to the document's followers "
                     "through %(server)s as %(email)s itself, with the envelope sender %(envelope)s.",
-                    name=self.display_name,
+                    name=self.name or address,
                     server=server,
                     email=address,
                     envelope=preview.envelope_from,
@@ -115,7 +115,7 @@ class ResPartner(models.Model):
                 self.env._(
                     "When %(name)s writes on a document, Odoo relays the message to the document's followers "
                     "through %(server)s as %(sender)s with the contact's name, and it is delivered.",
-                    name=self.display_name,
+                    name=self.name or address,
                     server=server,
                     sender=preview.email_from,
                 )
