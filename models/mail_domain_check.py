@@ -327,13 +327,25 @@ class MailDomainCheck(models.Model):
         `change` previews the same with a from_filter (and a default From) not yet saved: the servers are given
         to Odoo's own selection as unsaved copies carrying the new values.
         """
+        return self._sending_previews([author], company, change)[0]
+
+    @api.model
+    def _sending_previews(self, authors, company, change: SendingChange | None = None) -> list[SendingPreview]:
+        """_sending_preview() of each of `authors`, in order, the outgoing servers read once."""
+        servers, candidates = self._outgoing_servers(company, change)
+        return [self._preview_through(servers, candidates, author, company, change) for author in authors]
+
+    @api.model
+    def _outgoing_servers(self, company, change: SendingChange | None = None) -> tuple:
+        """The model Odoo chooses a server with for `company`'s mail (in the context mail.mail gives it: the
+        company, its notifications address) and the servers it chooses among, in order, as unsaved copies where
+        `change` gives them another from_filter."""
         servers = self.env["ir.mail_server"].sudo().with_company(company)
         notifications = self._notifications_address(company, change)
         if notifications:
             servers = servers.with_context(domain_notifications_email=notifications)
         candidates = servers.search(servers._find_mail_server_allowed_domain(), order="sequence")
-        changed_server = change is not None and change.server_id is not None
-        if changed_server:
+        if change is not None and change.server_id is not None:
             candidates = servers.concat(
                 *(
                     server.new({"from_filter": change.from_filter}, origin=server)
@@ -342,12 +354,16 @@ class MailDomainCheck(models.Model):
                     for server in candidates
                 )
             )
+        return servers, candidates
+
+    @api.model
+    def _preview_through(self, servers, candidates, author: str, company, change) -> SendingPreview:
         server, email_from = servers._find_mail_server(author, mail_servers=candidates)
         # No outgoing server record: Odoo sends through the configuration file's SMTP server.
         server = server or servers.browse()
         if server:
             from_filter = server.from_filter
-        elif change is not None and not changed_server:
+        elif change is not None and change.server_id is None:
             from_filter = change.from_filter
             email_from = self._configuration_server_from(servers, author, from_filter)
         else:
@@ -392,41 +408,49 @@ class MailDomainCheck(models.Model):
 
         Each check stores the engine's verdict for both ways out; the way out is read here from the servers:
         the same for every domain no from_filter names, so one preview decides for all of them, and the few
-        named domains get a preview each. A few queries, whatever the number of domains.
+        named domains get a preview each. The outgoing servers and the checks are read once: the contacts'
+        filter calls this on every search.
         """
-        checks = self.sudo()
         unnamed, named = self._relay_ways_out(company, change)
-        flag = "relay_fails_rewritten" if unnamed.rewritten else "relay_fails_sent_as"
-        names = checks.search([(flag, "=", True), ("name", "not in", sorted(named))]).mapped("name")
-        for check in checks.search([("name", "in", sorted(named))]):
-            preview = self._sending_preview(f"postmaster@{check.name}", company, change)
-            if check.relay_fails_rewritten if preview.rewritten else check.relay_fails_sent_as:
-                names.append(check.name)
-        return sorted(names)
+        rewritten = sorted(name for name, preview in named.items() if preview.rewritten)
+        sent_as = sorted(name for name, preview in named.items() if not preview.rewritten)
+        self.flush_model(["name", "relay_fails_sent_as", "relay_fails_rewritten"])
+        self.env.cr.execute(
+            SQL(
+                """
+                SELECT name FROM mail_domain_check
+                 WHERE CASE WHEN name = ANY(%(rewritten)s) THEN relay_fails_rewritten
+                            WHEN name = ANY(%(sent_as)s) THEN relay_fails_sent_as
+                            ELSE %(unnamed)s END
+              ORDER BY name
+                """,
+                rewritten=rewritten,
+                sent_as=sent_as,
+                unnamed=SQL.identifier("relay_fails_rewritten" if unnamed.rewritten else "relay_fails_sent_as"),
+            )
+        )
+        return [name for (name,) in self.env.cr.fetchall()]
 
     @api.model
     def _relay_previews(self, names, company, change: SendingChange | None = None) -> dict[str, SendingPreview]:
         """How Odoo relays mail authored by an address of each of these domains: {name: preview}."""
         unnamed, named = self._relay_ways_out(company, change)
-        return {
-            name: self._sending_preview(f"postmaster@{name}", company, change) if name in named else unnamed
-            for name in names
-        }
+        return {name: named.get(name, unnamed) for name in names}
 
     @api.model
-    def _relay_ways_out(self, company, change: SendingChange | None = None) -> tuple[SendingPreview, set[str]]:
-        """How Odoo sends for an address of a domain no from_filter names (the same for all such domains), and the
-        domains that are named (by a from_filter, or as the notifications address's domain)."""
-        servers = self.env["ir.mail_server"].sudo()
-        from_filters = [
-            change.from_filter if change and change.server_id == server.id else server.from_filter
-            for server in servers.search(servers._find_mail_server_allowed_domain())
-        ]
+    def _relay_ways_out(self, company, change: SendingChange | None = None) -> tuple[SendingPreview, dict]:
+        """How Odoo sends for an address of a domain no from_filter names (the same for all such domains), and,
+        for each domain that is named (by a from_filter, or as the notifications address's domain), how Odoo
+        sends for one of its addresses: (preview, {name: preview})."""
+        servers, candidates = self._outgoing_servers(company, change)
+        from_filters = [*candidates.mapped("from_filter")]
         from_filters.append(
             change.from_filter if change and change.server_id is None else servers._get_default_from_filter()
         )
-        named = named_domains(from_filters, self._notifications_address(company, change))
-        return self._sending_preview(f"postmaster@{UNNAMED_DOMAIN}", company, change), named
+        names = sorted(named_domains(from_filters, self._notifications_address(company, change)))
+        authors = [f"postmaster@{name}" for name in [UNNAMED_DOMAIN, *names]]
+        unnamed, *previews = (self._preview_through(servers, candidates, author, company, change) for author in authors)
+        return unnamed, dict(zip(names, previews, strict=True))
 
     @api.model
     def _checks_by_name(self, names) -> dict:

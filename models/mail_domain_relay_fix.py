@@ -47,14 +47,13 @@ class MailDomainRelayFix(models.TransientModel):
     def _failing_scope(self) -> tuple[list[str], object]:
         """The failing domains in scope (A-labels) and the domain of the failing contacts in scope."""
         self.ensure_one()
-        Partner = self.env["res.partner"]
         if self.partner_id:
             if not self.partner_id.mail_domain_health_relay_fails:
                 return [], Domain.FALSE
             return [email_domain(self.partner_id.email)], Domain("id", "=", self.partner_id.id)
         failing = self.env["mail.domain.check"]._relay_failing_names(self.company_id)
         names = sorted(set(failing) & set(self.check_ids.mapped("name")))
-        return names, Partner._mail_domain_health_on_domains(names)
+        return names, Domain("mail_domain_health_email_domain", "in", names)
 
     @api.depends("partner_id", "check_ids", "company_id")
     def _compute_scope(self):
@@ -222,21 +221,27 @@ class MailDomainRelayFix(models.TransientModel):
         Check = self.env["mail.domain.check"]
         rows = []
         users = self.env["res.users"].sudo().search([("share", "=", False)], order="name, id")
-        for user in users:
-            address = user.email_normalized
-            if not address:
-                continue
-            before = Check._sending_preview(address, user.company_id)
-            after = Check._sending_preview(address, user.company_id, change)
-            if (before.email_from, before.envelope_from) != (after.email_from, after.envelope_from):
-                rows.append(
-                    {
-                        "who": user.name,
-                        "address": address,
-                        "before": self._sent_as(before),
-                        "after": self._sent_as(after),
-                    }
-                )
+        for company in users.company_id:
+            company_users = users.filtered(lambda user, company=company: user.company_id == company and user.email)
+            addresses = [user.email_normalized or user.email for user in company_users]
+            # An address of a domain no from_filter names goes out as all such addresses do: one preview each way
+            # stands for them, and only the addresses of named domains get previews of their own.
+            ways = {}
+            for way in (None, change):
+                unnamed, named = Check._relay_ways_out(company, way)
+                own = [address for address in addresses if email_domain(address) in named]
+                ways[way] = dict(zip(own, Check._sending_previews(own, company, way), strict=True)), unnamed
+            for user, address in zip(company_users, addresses, strict=True):
+                before, after = (ways[way][0].get(address, ways[way][1]) for way in (None, change))
+                if _way_out(before) != _way_out(after):
+                    rows.append(
+                        {
+                            "who": user.name,
+                            "address": address,
+                            "before": self._sent_as(before),
+                            "after": self._sent_as(after),
+                        }
+                    )
         counts = self.env["res.partner"]._mail_domain_health_count_by_domain(None)
         before = Check._relay_previews(counts, self.company_id)
         after = Check._relay_previews(counts, self.company_id, change)
@@ -278,24 +283,17 @@ class MailDomainRelayFix(models.TransientModel):
         """Apply the chosen fix, once confirmed in the dialog, and post it in the domain checks' chatter."""
         self.ensure_one()
         self.env["mail.domain.check"]._check_mail_domain_health_access()
-        if self.fix == "inbox":
-            lines = self._apply_inbox()
-        else:
-            lines = self._apply_from_filter()
-        checks = self.check_ids
-        if self.partner_id:
-            checks |= (
-                self.env["mail.domain.check"]
-                .sudo()
-                ._checks_by_name([email_domain(self.partner_id.email)])
-                .get(email_domain(self.partner_id.email), self.env["mail.domain.check"])
-            )
+        # Read before the change: once it is made, these contacts' mail no longer fails.
+        names, _contacts = self._failing_scope()
+        domains = ", ".join(names)
+        lines = self._apply_inbox(domains) if self.fix == "inbox" else self._apply_from_filter(domains)
         body = Markup("").join(Markup("<p>%s</p>") % line for line in lines)
-        for check in checks.sudo():
+        # The checks of the domains concerned, whichever companies they belong to: the change is theirs.
+        for check in self.env["mail.domain.check"].sudo()._checks_by_name(names).values():
             check.message_post(body=body, subtype_xmlid="mail.mt_note")
         return {"type": "ir.actions.client", "tag": "soft_reload"}
 
-    def _apply_inbox(self) -> list[str]:
+    def _apply_inbox(self, domains: str) -> list[str]:
         users = self.inbox_user_ids
         if not users:
             raise UserError(self.inbox_summary)
@@ -306,12 +304,12 @@ class MailDomainRelayFix(models.TransientModel):
                 "that messages from contacts on %(domains)s reach them: %(users)s.",
                 author=self.env.user.name,
                 count=len(users),
-                domains=self.domain_names,
+                domains=domains,
                 users=", ".join(users.mapped("name")),
             )
         ]
 
-    def _apply_from_filter(self) -> list[str]:
+    def _apply_from_filter(self, domains: str) -> list[str]:
         change, blocker = self._from_filter_change()
         if not change:
             raise UserError(blocker)
@@ -328,7 +326,7 @@ class MailDomainRelayFix(models.TransientModel):
                 "Relayed mail: %(author)s had Odoo send the mail of contacts on %(domains)s as its notifications "
                 "address.",
                 author=self.env.user.name,
-                domains=self.domain_names,
+                domains=domains,
             ),
             *summary.split("\n"),
         ]

@@ -7,7 +7,6 @@ from odoo.addons.mail_domain_health.tools.relay import (
     domain_relay_fails,
     from_filter_value,
     named_domains,
-    stored_forms,
 )
 
 from .test_mail_domain_check import MailDomainHealthCase
@@ -354,6 +353,15 @@ class TestContactRelay(ContactRelayCase):
         )
         self.assertIn("yahoo.com", self.Check.with_user(admin_of_broken).search([]).mapped("name"))
 
+    def test_a_contacts_domain_is_kept_as_its_check_is_named(self):
+        Partner = self.env["res.partner"]
+        self.assertEqual(self.jane.mail_domain_health_email_domain, "yahoo.com")
+        ana = Partner.create({"name": "Ana", "email": "Ana <ana@Bücher.check.test>"})
+        self.assertEqual(ana.mail_domain_health_email_domain, "xn--bcher-kva.check.test")
+        ana.email = "ana@aol.com"
+        self.assertEqual(ana.mail_domain_health_email_domain, "aol.com")
+        self.assertFalse(self.no_address.mail_domain_health_email_domain)
+
     def test_contacts_domains_are_read_in_one_query_whatever_their_number(self):
         Check = self.Check.sudo()
         settings = Check._get_check_settings()
@@ -401,8 +409,3 @@ class TestRelayHelpers(BaseCase):
 
     def test_from_filter_value_names_each_domain_once_in_order(self):
         self.assertEqual(from_filter_value(["b.test", "A.test", "b.test", None]), "a.test,b.test")
-
-    def test_international_domains_are_matched_in_both_forms(self):
-        self.assertEqual(
-            stored_forms(["xn--bcher-kva.test", "plain.test"]), ["bücher.test", "plain.test", "xn--bcher-kva.test"]
-        )

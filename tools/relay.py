@@ -8,8 +8,6 @@ contact (ir.mail_server._find_mail_server). The engine judges the address for ei
 refuse or junk the relayed mail.
 """
 
-import idna
-
 from ..maildns.address import address_verdict
 from ..maildns.errors import MailDNSError
 from .addresses import ascii_or_none, raw_domain
@@ -64,17 +62,3 @@ def named_domains(from_filters, notifications: str | None = None) -> set[str]:
 def from_filter_value(domains) -> str:
     """A from_filter naming these domains, each once, in a stable order."""
     return ",".join(sorted({domain.lower() for domain in domains if domain}))
-
-
-def stored_forms(names) -> list[str]:
-    """The domains (A-labels) as a contact's address may store them: as A-labels and, for international names,
-    in their Unicode form too."""
-    forms = set()
-    for name in names:
-        forms.add(name)
-        if "xn--" in name:
-            try:
-                forms.add(idna.decode(name))
-            except idna.IDNAError:
-                continue
-    return sorted(forms)
