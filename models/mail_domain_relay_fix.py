@@ -190,21 +190,32 @@ class MailDomainRelayFix(models.TransientModel):
 
     def _from_filter_sentence(self, change: SendingChange) -> str:
         server = self.env["ir.mail_server"].sudo().browse(change.server_id)
-        if server:
+        current = server.from_filter if server else server._get_default_from_filter()
+        where = (
+            self.env._("the outgoing server %(server)s", server=server.display_name)
+            if server
+            else self.env._("the server of the Odoo configuration file (system parameter mail.default.from_filter)")
+        )
+        if current == change.from_filter:
             sentence = self.env._(
-                "The outgoing server %(server)s sends everyone's mail as is (it has no From filter). Once applied, "
-                "its From filter is %(from_filter)s: it sends as addresses of that domain only, and Odoo sends the "
-                "mail of any other address as its notifications address, with the author's name.",
-                server=server.display_name,
+                "The From filter of %(where)s stays %(from_filter)s.", where=where, from_filter=change.from_filter
+            )
+        elif not current:
+            sentence = self.env._(
+                "%(where)s sends everyone's mail as is: it has no From filter. Once applied, its From filter is "
+                "%(from_filter)s: it sends as addresses of %(from_filter)s only, and Odoo sends the mail of any "
+                "other address as its notifications address, with the author's name.",
+                where=where[:1].upper() + where[1:],
                 from_filter=change.from_filter,
             )
         else:
             sentence = self.env._(
-                "The server of the Odoo configuration file sends everyone's mail as is (no From filter). Once "
-                "applied, the system parameter mail.default.from_filter is %(from_filter)s: that server sends as "
-                "addresses of that domain only, and Odoo sends the mail of any other address as its notifications "
-                "address, with the author's name.",
+                "Once applied, the From filter of %(where)s is %(from_filter)s instead of %(current)s: it sends as "
+                "addresses of %(from_filter)s only, and Odoo sends the mail of any other address as its "
+                "notifications address, with the author's name.",
+                where=where,
                 from_filter=change.from_filter,
+                current=current,
             )
         if change.default_from:
             sentence += "\n" + self.env._(

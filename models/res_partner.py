@@ -126,6 +126,25 @@ class ResPartner(models.Model):
         return Domain("mail_domain_health_email_domain", "in" if wanted == {True} else "not in", names)
 
     @api.model
+    def web_search_read(self, domain, specification, offset=0, limit=None, order=None, count_limit=None):
+        # A list reads a page of records, then counts them all, each search working the filter out again: the
+        # contacts whose relayed mail fails are worked out once for both.
+        domain = Domain(domain).map_conditions(self._mail_domain_health_resolve_relay_condition)
+        return super().web_search_read(
+            domain, specification, offset=offset, limit=limit, order=order, count_limit=count_limit
+        )
+
+    def _mail_domain_health_resolve_relay_condition(self, condition) -> Domain:
+        if condition.field_expr != "mail_domain_health_relay_fails":
+            return condition
+        operator, value = condition.operator, condition.value
+        if operator in ("=", "!="):
+            operator, value = ("in" if operator == "=" else "not in"), [value]
+        if operator not in ("in", "not in"):
+            return condition
+        return Domain(self._search_mail_domain_health_relay_fails(operator, [bool(item) for item in value]))
+
+    @api.model
     def _mail_domain_health_contacts_checked(self) -> bool:
         """Whether the setting "Check contacts' domains" is on: without it, nothing is said about contacts."""
         return is_on(self.env["ir.config_parameter"].sudo().get_param(PREFIX + "check_partners"))

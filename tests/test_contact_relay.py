@@ -308,6 +308,23 @@ class TestContactRelay(ContactRelayCase):
         self.assertEqual(wizard.contact_count, 2)
         self.assertEqual(wizard.domain_names, "aol.com, yahoo.com")
 
+    def test_the_contacts_list_with_the_filter_shows_the_failing_contacts(self):
+        self.set_up_sending("a catch-all server", False)
+        self.run_cron()
+        Partner = self.env["res.partner"].with_user(self.admin)
+        specification = {"display_name": {}, "email": {}}
+        ours = ("id", "in", self.contacts.ids)
+        others = self.contacts - self.jane
+        for domain, expected in (
+            ([("mail_domain_health_relay_fails", "=", True)], self.jane),
+            (["&", ours, ("mail_domain_health_relay_fails", "!=", True)], others),
+            (["&", ours, ("mail_domain_health_relay_fails", "=", False)], others),
+        ):
+            with self.subTest(domain=domain):
+                result = Partner.web_search_read(domain, specification, limit=80, count_limit=10001)
+                self.assertEqual({record["id"] for record in result["records"]}, set(expected.ids))
+                self.assertEqual(result["length"], len(expected))
+
     def test_banner_filter_and_counts_ask_no_dns(self):
         self.set_up_sending("a catch-all server", False)
         self.run_cron()
