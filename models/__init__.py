@@ -1,6 +1,5 @@
 from . import mail_domain_check
 from . import mail_domain_check_problem
-from . import mail_domain_relay_fix
 from . import res_company
 from . import res_config_settings
 from . import res_partner

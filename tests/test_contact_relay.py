@@ -302,7 +302,7 @@ class TestContactRelay(ContactRelayCase):
         wizard = (
             self.env["mail.domain.relay.fix"]
             .with_user(self.admin)
-            .with_context(settings.action_open_mail_domain_health_relay_fix()["context"])
+            .with_context(**settings.action_open_mail_domain_health_relay_fix()["context"])
             .create({})
         )
         self.assertEqual(wizard.contact_count, 2)

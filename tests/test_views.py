@@ -218,7 +218,7 @@ class TestMailDomainHealthViews(TransactionCase):
             self.env["res.config.settings"].with_user(self.admin).create({}).action_open_mail_domain_health_relay_fix()
         )
         self.assertEqual((action["res_model"], action["target"]), ("mail.domain.relay.fix", "new"))
-        form = Form(self.env["mail.domain.relay.fix"].with_user(self.admin).with_context(action["context"]))
+        form = Form(self.env["mail.domain.relay.fix"].with_user(self.admin).with_context(**action["context"]))
         self.assertEqual(form.fix, "inbox")
         form.fix = "from_filter"
         arch = self._arch("mail.domain.relay.fix", xmlid="mail_domain_health.mail_domain_relay_fix_view_form")
