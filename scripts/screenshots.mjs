@@ -1,17 +1,14 @@
 // Screenshots of the addon's screens for the README, taken from a running Odoo.
 //
 // It only drives a browser: the server, its database (with mail_domain_health installed and a company
-// alias domain already checked) and the user and contact shown are prepared beforehand.
+// alias domain already checked) and the user shown are prepared beforehand.
 //
 //   cd /some/tools/dir && npm install playwright-core
 //   node /path/to/repo/scripts/screenshots.mjs --url http://127.0.0.1:8069 --db screens --login admin --password admin \
-//        [--shots settings,user,contact] [--user-id 7] [--partner-id 9] [--chromium /usr/bin/chromium] [--out docs/screenshots]
+//        --user-id 7 [--chromium /usr/bin/chromium] [--out docs/screenshots]
 //
-// Writes, for the shots asked (settings and user by default):
-// - settings: <out>/settings-emails.png (Settings › Emails, the domain health block);
-// - user: <out>/user-warning.png (the form of user --user-id with its warning banner);
-// - contact: <out>/contact-banner.png (the form of contact --partner-id, whose relayed mail is refused, with its
-//   banner) and <out>/contact-fix.png (the dialog of its fixes, "send as the notifications address" chosen).
+// Writes <out>/settings-emails.png (Settings › Emails, the domain health block) and
+// <out>/user-warning.png (the user form with its warning banner).
 
 import { mkdirSync, mkdtempSync } from "node:fs";
 import { createRequire } from "node:module";
@@ -29,18 +26,12 @@ const { values: options } = parseArgs({
         login: { type: "string", default: "admin" },
         password: { type: "string", default: "admin" },
         "user-id": { type: "string" },
-        "partner-id": { type: "string" },
-        shots: { type: "string", default: "settings,user" },
         chromium: { type: "string", default: "/usr/bin/chromium" },
         out: { type: "string", default: resolve(import.meta.dirname, "..", "docs", "screenshots") },
     },
 });
-const shots = new Set(options.shots.split(","));
-if (!options.db || (shots.has("user") && !options["user-id"]) || (shots.has("contact") && !options["partner-id"])) {
-    console.error(
-        "usage: node scripts/screenshots.mjs --db DB [--shots settings,user,contact] [--user-id ID] [--partner-id ID] " +
-            "[--url URL] [--login L] [--password P]",
-    );
+if (!options.db || !options["user-id"]) {
+    console.error("usage: node scripts/screenshots.mjs --db DB --user-id ID [--url URL] [--login L] [--password P]");
     process.exit(64);
 }
 
@@ -100,23 +91,6 @@ async function userWarning(page) {
     await page.screenshot({ path: join(options.out, "user-warning.png"), clip });
 }
 
-async function contact(page) {
-    await page.goto(`${options.url}/odoo/action-base.action_partner_form/${options["partner-id"]}`);
-    const banner = page.locator(".o_form_view div[name=mail_domain_health_relay_banner]");
-    await banner.waitFor();
-    await page.waitForTimeout(500);
-    const clip = await unionBox(page, [".o_form_view div[name=mail_domain_health_relay_banner]", ".o_form_view div[name=phone]"], 16);
-    await page.screenshot({ path: join(options.out, "contact-banner.png"), clip });
-
-    await banner.locator("button[name=action_open_mail_domain_health_relay_fix]").click();
-    const dialog = page.locator(".modal-dialog");
-    await dialog.waitFor();
-    await dialog.locator("input.o_radio_input[data-value=from_filter]").check();
-    await dialog.locator("div[name=from_filter_plan] table").waitFor();
-    await page.waitForTimeout(500);
-    await dialog.locator(".modal-content").screenshot({ path: join(options.out, "contact-fix.png") });
-}
-
 mkdirSync(options.out, { recursive: true });
 const context = await chromium.launchPersistentContext(mkdtempSync(join(tmpdir(), "screens-")), {
     executablePath: options.chromium,
@@ -127,15 +101,8 @@ const context = await chromium.launchPersistentContext(mkdtempSync(join(tmpdir()
 try {
     const page = context.pages()[0] || (await context.newPage());
     await logIn(page);
-    if (shots.has("settings")) {
-        await settingsEmails(page);
-    }
-    if (shots.has("user")) {
-        await userWarning(page);
-    }
-    if (shots.has("contact")) {
-        await contact(page);
-    }
+    await settingsEmails(page);
+    await userWarning(page);
 } finally {
     await context.close();
 }

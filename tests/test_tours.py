@@ -143,3 +143,26 @@ class TestScreenshots(DomainHealthHttpCase):
             self.assertTrue(shots.get(name, b"").startswith(b"\x89PNG"), f"no screenshot {name}")
             (folder / f"{name}.png").write_bytes(shots[name])
         self._logger.info("screenshots written to %s", folder)
+
+    def test_the_readme_screenshots_of_a_contact(self):
+        folder = Path(os.environ.get("MDH_SCREENSHOTS") or tempfile.mkdtemp(prefix="mdh-screens-"))
+        folder.mkdir(parents=True, exist_ok=True)
+        self.env["ir.config_parameter"].sudo().set_param("mail_domain_health.check_partners", "True")
+        # A server that relays everyone's mail as is: no From filter, and no default From to send as instead.
+        self.env.company.alias_domain_id.default_from = False
+        self.env["ir.mail_server"].sudo().create({"name": "Company relay", "smtp_host": "smtp.example.net"})
+        gemini = self.env["res.partner"].create({"name": "Gemini Furniture", "is_company": True})
+        jane = self.env["res.partner"].create(
+            {"name": "Jane Doe", "email": "jane.doe@yahoo.com", "parent_id": gemini.id, "phone": "+1 555 0100"}
+        )
+        self.env["res.partner"].create({"name": "Al Brown", "email": "al.brown@aol.com"})
+        marc = new_test_user(self.env, login="marc", email="marc@google-only.check.test", name="Marc Demo")
+        gemini.message_subscribe(partner_ids=(jane | marc.partner_id).ids)
+        self.env["mail.domain.check"]._check_now(["google-only.check.test", "yahoo.com", "aol.com"])
+        shots = self._capture(
+            "mail_domain_health_screenshot_contact", f"/odoo/action-base.action_partner_form/{jane.id}"
+        )
+        for name in ("contact-banner", "contact-fix"):
+            self.assertTrue(shots.get(name, b"").startswith(b"\x89PNG"), f"no screenshot {name}")
+            (folder / f"{name}.png").write_bytes(shots[name])
+        self._logger.info("screenshots written to %s", folder)

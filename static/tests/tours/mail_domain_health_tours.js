@@ -168,6 +168,26 @@ registry.category("web_tour.tours").add("mail_domain_health_screenshot_user", {
   ],
 });
 
+// A contact whose relayed mail is refused: the banner, then the fix dialog with "send as the notifications
+// address" chosen, showing what would change.
+registry.category("web_tour.tours").add("mail_domain_health_screenshot_contact", {
+  steps: () => [
+    screenshot("contact-banner", ".o_form_view [name='mail_domain_health_relay_banner']:visible"),
+    {
+      trigger: ".o_form_view button[name='action_open_mail_domain_health_relay_fix']",
+      run: "click",
+    },
+    {
+      trigger: ".modal [name='fix'] input[data-value='from_filter']",
+      run: "click",
+    },
+    screenshot("contact-fix", ".modal [name='from_filter_plan'] table:visible"),
+    // Nothing is applied: the dialog is left by Cancel.
+    { trigger: ".modal footer button:contains('Cancel')", run: "click" },
+    { trigger: "body:not(:has(.modal))" },
+  ],
+});
+
 // The same block for a French administrator: labels and findings in French, no English sentence left.
 registry.category("web_tour.tours").add("mail_domain_health_french", {
   steps: () => [
