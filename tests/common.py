@@ -5,8 +5,11 @@ from pathlib import Path
 
 # The engine's test helpers import each other as top-level modules (they are plain pytest files).
 sys.path.insert(0, str(Path(__file__).resolve().parent / "engine"))
-from dnsproxy import Fault, FaultProxy  # noqa: F401 (Fault: for the tests that import it from here)
+from dnsproxy import Fault, FaultProxy
 from dnsserver import AuthoritativeServer, load_zone_dir
+
+# Fault: the faults the tests make the proxy inject, imported from here.
+__all__ = ["Fault", "serve_test_zones"]
 
 
 def serve_test_zones(case, timeout: float = 3.0) -> FaultProxy:
