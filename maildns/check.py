@@ -4,7 +4,8 @@ check_domain() and check_domains() take how the mail goes out: `provider`
 (who sends: see maildns.providers, and detect_sender() to find it as Odoo
 would) and, for addresses, `sent_as` (whether Odoo sends as the address
 itself or rewrites the From to its notifications address; see
-maildns.address).
+maildns.address). `dmarc_rua` is an address that should receive the
+domains' DMARC aggregate reports: the DMARC record to publish carries it.
 """
 
 import time
@@ -15,6 +16,7 @@ from .address import audit_address
 from .dkim import audit_dkim
 from .dmarc import audit_dmarc
 from .dns import Outcome, Resolver
+from .errors import InvalidTarget
 from .names import Target, parse_target
 from .providers import Provider, get_provider
 from .report import DkimReport, DmarcReport, DomainReport, Problem, SpfReport, Status
@@ -33,17 +35,22 @@ def check_domain(
     resolver: Resolver | None = None,
     timeout: float = DEFAULT_DOMAIN_TIMEOUT,
     sent_as: bool = True,
+    dmarc_rua: str | None = None,
 ) -> DomainReport:
     """Check one domain or email address.
 
     sent_as: for an address, whether Odoo sends as the address itself (False: it rewrites the From to
     its notifications address, and the address's DMARC policy no longer applies).
+    dmarc_rua: an address that should receive the domain's DMARC aggregate reports. The DMARC record to
+    publish then carries it as rua=mailto: (dmarc.report_address when the record lacks it), and the consent
+    record its domain must publish when it belongs to another organization (dmarc.report_consent).
     Raises InvalidTarget or InvalidProvider for bad input; DNS faults are reported, never raised.
     """
     parsed = parse_target(target)
     sender = get_provider(provider)
     selectors = _selectors(dkim_selectors)
-    return _check(parsed, sender, selectors, resolver or Resolver(), timeout, sent_as)
+    rua = _report_address(dmarc_rua)
+    return _check(parsed, sender, selectors, resolver or Resolver(), timeout, sent_as, rua)
 
 
 def check_domains(
@@ -55,8 +62,10 @@ def check_domains(
     timeout: float = DEFAULT_DOMAIN_TIMEOUT,
     workers: int = DEFAULT_WORKERS,
     sent_as: bool = True,
+    dmarc_rua: str | None = None,
 ) -> list[DomainReport]:
-    """Check many targets concurrently, in the order given, sharing one DNS cache (sent_as: see check_domain).
+    """Check many targets concurrently, in the order given, sharing one DNS cache (sent_as and dmarc_rua: see
+    check_domain; dmarc_rua is the same for every target).
 
     Every target is validated before any DNS is asked, so bad input raises
     InvalidTarget without a partial run.
@@ -64,11 +73,12 @@ def check_domains(
     parsed = [parse_target(target) for target in targets]
     sender = get_provider(provider)
     selectors = _selectors(dkim_selectors)
+    rua = _report_address(dmarc_rua)
     shared = resolver or Resolver()
     if not parsed:
         return []
     with ThreadPoolExecutor(max_workers=max(1, min(workers, len(parsed)))) as pool:
-        return list(pool.map(lambda item: _check(item, sender, selectors, shared, timeout, sent_as), parsed))
+        return list(pool.map(lambda item: _check(item, sender, selectors, shared, timeout, sent_as, rua), parsed))
 
 
 def _selectors(dkim_selectors: Iterable[str] | None) -> tuple[str, ...] | None:
@@ -79,6 +89,19 @@ def _selectors(dkim_selectors: Iterable[str] | None) -> tuple[str, ...] | None:
     return tuple(selector.strip().lower() for selector in dkim_selectors if selector and selector.strip())
 
 
+def _report_address(text: str | None) -> str | None:
+    """The aggregate report address as a DMARC record writes it (local@A-labels); InvalidTarget for no address."""
+    if text is None:
+        return None
+    target = parse_target(text)
+    if not target.is_address:
+        raise InvalidTarget(f"{text.strip()!r}: reports go to an email address, not to a domain")
+    if any(char in target.address for char in ",;!"):
+        # They separate the addresses, the tags and the size limit of a DMARC record.
+        raise InvalidTarget(f"{text.strip()!r}: a report address cannot hold a comma, a semicolon or '!'")
+    return target.address
+
+
 def _check(
     target: Target,
     provider: Provider,
@@ -86,6 +109,7 @@ def _check(
     resolver: Resolver,
     timeout: float,
     sent_as: bool,
+    dmarc_rua: str | None = None,
 ) -> DomainReport:
     started = time.monotonic()
     deadline = started + timeout
@@ -96,7 +120,9 @@ def _check(
     else:
         spf = audit_spf(domain, provider, resolver=resolver, deadline=deadline)
         dkim = audit_dkim(domain, provider, selectors, resolver=resolver, deadline=deadline)
-        dmarc = audit_dmarc(domain, provider, spf=spf, dkim=dkim, resolver=resolver, deadline=deadline)
+        dmarc = audit_dmarc(
+            domain, provider, spf=spf, dkim=dkim, resolver=resolver, deadline=deadline, report_address=dmarc_rua
+        )
         report = DomainReport(target.text, domain, provider.name, spf, dkim, dmarc)
         if target.is_address:
             report.address = audit_address(target, dmarc, sent_as=sent_as)

@@ -195,10 +195,15 @@ def audit_dmarc(
     dkim: DkimReport,
     resolver: Resolver,
     deadline: float | None = None,
+    report_address: str | None = None,
 ) -> DmarcReport:
-    """Find the DMARC policy that applies to `domain` and judge whether the provider's mail passes it."""
+    """Find the DMARC policy that applies to `domain` and judge whether the provider's mail passes it.
+
+    report_address: an address (local@ascii-domain) that should receive the domain's aggregate reports; the
+    record to publish then carries it as rua=mailto:, with the consent record its domain needs, if any.
+    """
     report = DmarcReport()
-    found = _walk(domain, report, resolver=resolver, deadline=deadline)
+    found = _walk(domain, report, report_address, resolver=resolver, deadline=deadline)
     if found is None:
         return report
     applied = _applied_record(domain, found)
@@ -208,14 +213,17 @@ def audit_dmarc(
     report.organizational_domain = domain if own else organizational_domain(domain, found)
     if applied is None:
         if not report.problems:
-            _missing(report, domain)
+            _missing(report, domain, report_address)
+            _ask_report_consent(report, domain, report_address, resolver=resolver, deadline=deadline)
     else:
-        _apply(report, domain, applied, resolver=resolver, deadline=deadline)
+        _apply(report, domain, applied, report_address, resolver=resolver, deadline=deadline)
     _judge_alignment(report, domain, provider, spf, dkim)
     return report
 
 
-def _walk(domain: str, report: DmarcReport, *, resolver: Resolver, deadline: float | None) -> list[FoundRecord] | None:
+def _walk(
+    domain: str, report: DmarcReport, report_address: str | None, *, resolver: Resolver, deadline: float | None
+) -> list[FoundRecord] | None:
     """The single records met on the walk, longest name first; None when the DNS failed to answer."""
     found: list[FoundRecord] = []
     for name in walk_names(domain):
@@ -226,7 +234,7 @@ def _walk(domain: str, report: DmarcReport, *, resolver: Resolver, deadline: flo
         if lookup.failed:
             report.add(lookup.fault_code, Status.ERROR, lookup.fault_params)
             return None
-        item = _record_at(name, lookup, report)
+        item = _record_at(name, lookup, report, report_address)
         if item is not None:
             found.append(item)
             # The domain's own record ends the walk (4.10.1); a psd= tag ends it anywhere (4.10).
@@ -235,7 +243,7 @@ def _walk(domain: str, report: DmarcReport, *, resolver: Resolver, deadline: flo
     return found
 
 
-def _record_at(name: str, lookup: Lookup, report: DmarcReport) -> FoundRecord | None:
+def _record_at(name: str, lookup: Lookup, report: DmarcReport, report_address: str | None) -> FoundRecord | None:
     texts = [text for text in lookup.records if is_dmarc_record(text)]
     if len(texts) > 1:
         # Several records at one name count as none there (RFC 9989 section 4.10).
@@ -245,7 +253,7 @@ def _record_at(name: str, lookup: Lookup, report: DmarcReport) -> FoundRecord | 
         return FoundRecord(name, texts[0], parse_dmarc(texts[0]))
     lookalikes = [text for text in lookup.records if "v=dmarc1" in text.replace(" ", "").lower()]
     if lookalikes:
-        fix = Record(f"_dmarc.{name}", "TXT", suggested_record(lookalikes[0]))
+        fix = Record(f"_dmarc.{name}", "TXT", suggested_record(lookalikes[0], report_address=report_address))
         report.add("dmarc.syntax", Status.FAIL, {"domain": name, "detail": NOT_DMARC}, fix)
     return None
 
@@ -263,11 +271,20 @@ def _applied_record(domain: str, found: list[FoundRecord]) -> FoundRecord | None
     return None
 
 
-def _missing(report: DmarcReport, domain: str) -> None:
-    report.add("dmarc.missing", Status.WARN, {"domain": domain}, Record(f"_dmarc.{domain}", "TXT", SUGGESTED_RECORD))
+def _missing(report: DmarcReport, domain: str, report_address: str | None) -> None:
+    text = suggested_record(SUGGESTED_RECORD, report_address=report_address)
+    report.add("dmarc.missing", Status.WARN, {"domain": domain}, Record(f"_dmarc.{domain}", "TXT", text))
 
 
-def _apply(report: DmarcReport, domain: str, found: FoundRecord, *, resolver: Resolver, deadline: float | None) -> None:
+def _apply(
+    report: DmarcReport,
+    domain: str,
+    found: FoundRecord,
+    report_address: str | None,
+    *,
+    resolver: Resolver,
+    deadline: float | None,
+) -> None:
     record = found.record
     report.record, report.record_domain = found.text, found.domain
     report.policy, report.subdomain_policy = record.policy, record.subdomain_policy
@@ -277,13 +294,47 @@ def _apply(report: DmarcReport, domain: str, found: FoundRecord, *, resolver: Re
     report.obsolete_tags = tuple(tag for tag in OBSOLETE_TAGS if tag in record.tags)
     report.strict_alignment = record.adkim == "s" or record.aspf == "s"
     report.notes = tuple(f"_dmarc.{found.domain}: {note}." for note in record.notes)
-    fix = Record(f"_dmarc.{found.domain}", "TXT", suggested_record(found.text))
+    fix = Record(f"_dmarc.{found.domain}", "TXT", suggested_record(found.text, report_address=report_address))
     for problem in record.problems:
         report.add("dmarc.syntax", problem.status, {"domain": found.domain, "detail": problem.message}, fix)
     if report.effective_policy == "none":
         # A monitoring policy: receivers deliver what fails, so anyone can still send as the domain.
         report.add("dmarc.policy_none", Status.WARN, {"domain": domain, "record_domain": found.domain})
     _check_report_destinations(report, found, resolver=resolver, deadline=deadline)
+    if report_address and report_address.lower() not in _report_addresses(record.tags.get("rua", "")):
+        params = {"domain": found.domain, "address": report_address}
+        report.add("dmarc.report_address", Status.INFO, params, fix)
+        _ask_report_consent(report, found.domain, report_address, resolver=resolver, deadline=deadline)
+
+
+def _report_addresses(value: str) -> set[str]:
+    """The addresses of a rua= or ruf= value, lower case, without mailto: and the obsolete !size suffix."""
+    addresses = set()
+    for uri in _uris(value):
+        address = uri.split("!", 1)[0]
+        if address.lower().startswith("mailto:"):
+            addresses.add(address[len("mailto:") :].partition("?")[0].lower())
+    return addresses
+
+
+def _ask_report_consent(
+    report: DmarcReport, domain: str, report_address: str | None, *, resolver: Resolver, deadline: float | None
+) -> None:
+    """The consent record an address of another organization must publish before receivers send it the reports
+    of `domain` (RFC 7489 section 7.1): a finding for information, since the domain's mail is not at stake."""
+    if not report_address:
+        return
+    host = report_address.rpartition("@")[2].lower()
+    name = f"{domain}._report._dmarc.{host}"
+    if host == domain or host.endswith("." + domain) or len(name) > MAX_NAME_LENGTH:
+        return
+    # The organization first, as for the record's own destinations: its lookups are shared by every domain.
+    if _same_organization(domain, host, resolver=resolver, deadline=deadline):
+        return
+    if _authorized(domain, host, resolver=resolver, deadline=deadline) is not False:
+        return
+    params = {"domain": domain, "destination": host}
+    report.add("dmarc.report_consent", Status.INFO, params, Record(name, "TXT", "v=DMARC1"))
 
 
 def _effective_policy(domain: str, found: FoundRecord, *, resolver: Resolver, deadline: float | None) -> str | None:
@@ -372,8 +423,11 @@ def _organization(name: str, *, resolver: Resolver, deadline: float | None) -> s
     return organizational_domain(name, found)
 
 
-def suggested_record(text: str) -> str:
-    """The record `text` with its broken parts dropped or set to their safe value, to publish in its place."""
+def suggested_record(text: str, *, report_address: str | None = None) -> str:
+    """The record `text` with its broken parts dropped or set to their safe value, to publish in its place.
+
+    report_address: an address to add to rua= when the record does not send its reports there yet.
+    """
     tags = parse_tags(text).tags
     parts = ["v=DMARC1", f"p={_policy_or(tags, 'p', 'none')}"]
     for name in ("sp", "np"):
@@ -384,6 +438,8 @@ def suggested_record(text: str) -> str:
             parts.append(f"{name}={tags[name].lower()}")
     for name in ("rua", "ruf"):
         uris = [uri for uri in _uris(tags.get(name, "")) if not _value_problems({name: uri})]
+        if name == "rua" and report_address and report_address.lower() not in _report_addresses(",".join(uris)):
+            uris.append(f"mailto:{report_address}")
         if uris:
             parts.append(f"{name}={','.join(uris)}")
     return "; ".join(parts)

@@ -167,6 +167,15 @@ MESSAGES: dict[str, str] = {
         "receive them, so receivers send it none. Ask whoever runs %(destination)s to publish this TXT record, "
         "or send the reports to an address at %(domain)s."
     ),
+    # For information: where the domain's aggregate reports should go, when the checking run was given an address.
+    "dmarc.report_address": _(
+        "Add %(address)s to the rua= tag of the DMARC record of %(domain)s, so that receivers send it their "
+        "aggregate reports: what they saw of the mail sent as %(domain)s."
+    ),
+    "dmarc.report_consent": _(
+        "Receivers send the reports of %(domain)s to %(destination)s only once %(destination)s agrees to receive "
+        "them: publish this TXT record in the DNS zone of %(destination)s."
+    ),
     # An address Odoo sends as.
     "address.dmarc_reject": _(
         "The DMARC policy of %(domain)s is reject: receivers refuse mail that Odoo sends as %(address)s. Give "

@@ -1,6 +1,6 @@
 """DMARC aggregate reports (RFC 7489 and RFC 9990): parse them safely, attribute their senders, total them."""
 
-from .attribution import attribute_sources, reverse_lookup
+from .attribution import attribute_ips, attribute_sources, reverse_lookup
 from .model import (
     AggregateRecord,
     AggregateReport,
@@ -26,6 +26,7 @@ __all__ = [
     "ReportError",
     "SourceTotal",
     "Totals",
+    "attribute_ips",
     "attribute_sources",
     "iso_utc",
     "parse_report",

@@ -8,11 +8,11 @@ providers' records and every other name are asked once.
 import ipaddress
 import time
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 
 from ..dns import Resolver
-from ..errors import InvalidProvider
+from ..errors import InvalidProvider, InvalidTarget
 from ..providers import PROVIDERS, Provider
 from ..spf import check_host
 from .model import AggregateReport, Attribution
@@ -37,9 +37,37 @@ def attribute_sources(
     those whose SPF include is tried, PROVIDERS by default. timeout: seconds one IP may take.
     Raises InvalidProvider for an own IP that is not an address or a network.
     """
+    return attribute_ips(
+        _domains_by_ip(reports),
+        resolver=resolver,
+        own_ips=own_ips,
+        providers=providers,
+        timeout=timeout,
+        workers=workers,
+    )
+
+
+def attribute_ips(
+    domains_by_ip: Mapping[str, Sequence[str]],
+    *,
+    resolver: Resolver,
+    own_ips: Iterable[str] = (),
+    providers: Iterable[Provider] | None = None,
+    timeout: float = DEFAULT_TIMEOUT,
+    workers: int = DEFAULT_WORKERS,
+) -> dict[str, Attribution]:
+    """attribute_sources() for IPs known without their reports (rows stored by an application): each IP with
+    the domains it sent mail as (the policy domain, the From domains), whose SPF records are tried after the
+    own servers and the providers. Same arguments as attribute_sources(); raises InvalidTarget for a key that is
+    not an IP address, and InvalidProvider for a bad own IP."""
+    for ip in domains_by_ip:
+        try:
+            ipaddress.ip_address(ip)
+        except ValueError:
+            raise InvalidTarget(f"{ip!r} is not an IP address") from None
     networks = _networks(own_ips)
     includes = [provider for provider in (providers or PROVIDERS.values()) if provider.spf_include]
-    domains = _domains_by_ip(reports)
+    domains = {ip: list(names) for ip, names in domains_by_ip.items()}
     if not domains:
         return {}
 

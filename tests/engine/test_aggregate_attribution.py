@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 from dnsproxy import Fault, FaultProxy
 
-from maildns import InvalidProvider, Resolver
-from maildns.aggregate import attribute_sources, parse_report, reverse_lookup, summarize
+from maildns import InvalidProvider, InvalidTarget, Resolver
+from maildns.aggregate import attribute_ips, attribute_sources, parse_report, reverse_lookup, summarize
 
 REPORTS = Path(__file__).resolve().parent / "reports"
 SAMPLES = ("google.eml", "yahoo.com!shop.reports.test!1736899200!1736985599.xml.gz", "microsoft.eml", "rfc9990.eml")
@@ -92,4 +92,20 @@ def test_bad_own_ip_and_no_reports(resolver):
     with pytest.raises(InvalidProvider, match="'192.0.2.300' is not an IP address or network"):
         attribute_sources([], resolver=resolver, own_ips=["192.0.2.300"])
     assert attribute_sources([], resolver=resolver) == {}
+    assert resolver.stats.lookups == 0
+
+
+def test_ips_stored_without_their_reports_are_attributed_as_within_them(reports, resolver):
+    domains = {"149.202.206.10": ["shop.reports.test"], "198.51.100.20": ["shop.reports.test"]}
+    found = attribute_ips(domains, resolver=resolver, own_ips=["2001:db8:7::/64"])
+    assert {ip: attribution.source for ip, attribution in found.items()} == {
+        "149.202.206.10": "odoo",
+        "198.51.100.20": "domain",
+    }
+    assert found == {ip: attribute_sources(reports, resolver=resolver)[ip] for ip in domains}
+
+
+def test_a_stored_ip_that_is_no_address_is_refused_before_any_dns(resolver):
+    with pytest.raises(InvalidTarget, match="'mail.example' is not an IP address"):
+        attribute_ips({"mail.example": ["shop.reports.test"]}, resolver=resolver)
     assert resolver.stats.lookups == 0

@@ -59,6 +59,9 @@ def emitted(zone_server) -> list[Problem]:
         problems += report.all_problems()
     # Odoo rewrites the From to its notifications address.
     problems += check_domain("kim@own.dmarc-scenarios.test", resolver=resolver, sent_as=False).all_problems()
+    # The domain's aggregate reports should go to an address of another organization.
+    rua = "dmarc-reports@collector.reports.test"
+    problems += check_domain("self.reports.test", resolver=resolver, dmarc_rua=rua).all_problems()
     for fault in FAULTS:
         with FaultProxy(zone_server.address) as proxy:
             proxy.add_rule("good.check.test", fault, "TXT")
