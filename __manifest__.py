@@ -15,6 +15,7 @@
         "security/ir.model.access.csv",
         "data/ir_cron_data.xml",
         "views/mail_domain_check_views.xml",
+        "views/mail_dmarc_report_views.xml",
         "views/res_config_settings_views.xml",
         "views/res_company_views.xml",
         "views/res_users_views.xml",

@@ -1,7 +1,10 @@
 from odoo import api, fields, models
+from odoo.exceptions import UserError
 
+from ..maildns.names import is_public_dns_name
 from ..maildns.report import worst
-from ..tools.addresses import email_domain
+from ..tools.addresses import ascii_or_none, email_domain
+from .mail_dmarc_report import ALIAS_NAME
 from .mail_domain_check import STATUSES
 
 
@@ -25,6 +28,100 @@ class ResCompany(models.Model):
     mail_domain_health_status = fields.Selection(
         STATUSES, string="Mail domain health", compute="_compute_mail_domain_check_ids", groups="base.group_system"
     )
+
+    mail_dmarc_alias_id = fields.Many2one(
+        "mail.alias",
+        string="DMARC reports alias",
+        groups="base.group_system",
+        compute="_compute_mail_dmarc_alias_id",
+        help="The address on the alias domain that receives the DMARC aggregate reports of the company's domains.",
+    )
+    mail_dmarc_reports = fields.Boolean(
+        string="Receive DMARC reports",
+        groups="base.group_system",
+        compute="_compute_mail_dmarc_alias_id",
+        inverse="_inverse_mail_dmarc_reports",
+        help="Receivers send their DMARC aggregate reports to an alias of the alias domain, and Odoo reads them: "
+        "what they saw of the mail sent as your domains. The DMARC record to publish then carries the alias.",
+    )
+
+    @api.depends("alias_domain_id")
+    def _compute_mail_dmarc_alias_id(self):
+        # One alias per alias domain, shared by the companies that use the domain.
+        aliases = (
+            self.env["mail.alias"]
+            .sudo()
+            .search(
+                [
+                    ("alias_model_id.model", "=", "mail.dmarc.report"),
+                    ("alias_domain_id", "in", self.alias_domain_id.ids),
+                ],
+                order="id",
+            )
+        )
+        by_domain = {}
+        for alias in aliases:
+            by_domain.setdefault(alias.alias_domain_id.id, alias)
+        for company in self:
+            company.mail_dmarc_alias_id = by_domain.get(company.alias_domain_id.id, False)
+            company.mail_dmarc_reports = bool(company.mail_dmarc_alias_id)
+
+    def _inverse_mail_dmarc_reports(self):
+        Alias = self.env["mail.alias"].sudo()
+        created = self.browse()
+        for company in self:
+            alias = company.mail_dmarc_alias_id
+            if company.mail_dmarc_reports and not alias:
+                if not company.alias_domain_id:
+                    raise UserError(
+                        self.env._(
+                            "%(company)s has no alias domain: choose one first, the DMARC reports are received at "
+                            "an address of it.",
+                            company=company.name,
+                        )
+                    )
+                company.mail_dmarc_alias_id = company._create_dmarc_alias(Alias)
+                created |= company
+            elif not company.mail_dmarc_reports and alias:
+                alias.unlink()
+        if created:
+            created._check_dmarc_domains()
+
+    def _check_dmarc_domains(self):
+        """Check the domains of these companies now, as Check now does (what the DNS does not answer within a
+        couple of seconds goes on in the background): the DMARC record to publish then sends the reports to their
+        new alias."""
+        settings = self.env["mail.domain.check"]._get_check_settings()
+        names = {
+            name
+            for company in self
+            for name in (ascii_or_none(company.alias_domain_id.name), email_domain(company.default_from_email))
+            if name and is_public_dns_name(name, settings["private_suffixes"])
+        }
+        if names:
+            self.env["mail.domain.check"]._check_now(sorted(names), settings, interactive=True)
+
+    def _create_dmarc_alias(self, Alias):
+        self.ensure_one()
+        taken = Alias.search([("alias_name", "=", ALIAS_NAME), ("alias_domain_id", "=", self.alias_domain_id.id)])
+        if taken:
+            raise UserError(
+                self.env._(
+                    "%(address)s already delivers mail to %(target)s. Rename that alias (Settings › Technical › "
+                    "Aliases), then turn on Receive DMARC reports again.",
+                    address=taken.alias_full_name,
+                    target=taken.alias_model_id.name,
+                )
+            )
+        return Alias.create(
+            {
+                "alias_name": ALIAS_NAME,
+                "alias_domain_id": self.alias_domain_id.id,
+                "alias_model_id": self.env["ir.model"]._get_id("mail.dmarc.report"),
+                # Reporters are not contacts of the database: every sender may deliver a report.
+                "alias_contact": "everyone",
+            }
+        )
 
     @api.depends("alias_domain_id.name", "default_from_email")
     @api.depends_context("uid")

@@ -5,6 +5,16 @@ from ..maildns.check import DEFAULT_DOMAIN_TIMEOUT
 from ..maildns.providers import PROVIDER_CHOICES
 from ..tools.addresses import split_list
 from ..tools.check_settings import MAX_TIMEOUT, is_dkim_selector, is_ip_address, is_nameserver_address, is_timeout
+from ..tools.dmarc_reports import (
+    DEFAULT_KEEP_DAYS,
+    DEFAULT_ODOO_FAIL_PERCENT,
+    DEFAULT_UNKNOWN_MESSAGES,
+    MAX_KEEP_DAYS,
+    MAX_UNKNOWN_MESSAGES,
+    is_keep_days,
+    is_message_count,
+    is_percent,
+)
 
 
 class ResConfigSettings(models.TransientModel):
@@ -26,6 +36,30 @@ class ResConfigSettings(models.TransientModel):
     mail_domain_health_dmarc_reason = fields.Text(related="company_id.mail_domain_check_id.dmarc_reason")
     mail_domain_health_faults = fields.Text(related="company_id.mail_domain_check_id.fault_summary")
     mail_domain_health_pending = fields.Boolean(related="company_id.mail_domain_check_id.check_pending")
+
+    # DMARC aggregate reports: received through an alias of the company's alias domain.
+    mail_domain_health_dmarc_reports = fields.Boolean(related="company_id.mail_dmarc_reports", readonly=False)
+    mail_domain_health_dmarc_address = fields.Char(related="company_id.mail_dmarc_alias_id.alias_full_name")
+    mail_domain_health_dmarc_summary = fields.Char(related="company_id.mail_domain_check_id.dmarc_summary")
+    mail_domain_health_dmarc_odoo_fail_percent = fields.Float(
+        string="Alert when Odoo's servers fail DMARC over (%)",
+        default=DEFAULT_ODOO_FAIL_PERCENT,
+        config_parameter="mail_domain_health.dmarc_odoo_fail_percent",
+        help="An alert on the domain's check when, in one report, more than this share of the messages sent "
+        "through Odoo's servers failed DMARC.",
+    )
+    mail_domain_health_dmarc_unknown_messages = fields.Integer(
+        string="Alert when an unknown source sends over (messages)",
+        default=DEFAULT_UNKNOWN_MESSAGES,
+        config_parameter="mail_domain_health.dmarc_unknown_messages",
+        help="An alert on the domain's check when, in one report, a source that no SPF record authorizes sent "
+        "more messages than this as the domain.",
+    )
+    mail_domain_health_dmarc_keep_days = fields.Integer(
+        string="Keep reports (days)",
+        default=DEFAULT_KEEP_DAYS,
+        config_parameter="mail_domain_health.dmarc_keep_days",
+    )
 
     # How domains are checked: system parameters, read back by mail.domain.check._get_check_settings().
     mail_domain_health_provider = fields.Selection(
@@ -167,6 +201,30 @@ class ResConfigSettings(models.TransientModel):
                         maximum=int(MAX_TIMEOUT),
                     )
                 )
+
+    @api.constrains(
+        "mail_domain_health_dmarc_odoo_fail_percent",
+        "mail_domain_health_dmarc_unknown_messages",
+        "mail_domain_health_dmarc_keep_days",
+    )
+    def _check_mail_domain_health_dmarc_settings(self):
+        for settings in self:
+            if not is_percent(settings.mail_domain_health_dmarc_odoo_fail_percent):
+                raise ValidationError(self.env._("The share of Odoo's messages failing DMARC is from 0 to 100%."))
+            if not is_message_count(settings.mail_domain_health_dmarc_unknown_messages):
+                raise ValidationError(
+                    self.env._(
+                        "The messages of an unknown source that raise an alert are from 1 to %(maximum)s.",
+                        maximum=MAX_UNKNOWN_MESSAGES,
+                    )
+                )
+            if not is_keep_days(settings.mail_domain_health_dmarc_keep_days):
+                raise ValidationError(self.env._("Reports are kept from 1 to %(maximum)s days.", maximum=MAX_KEEP_DAYS))
+
+    def action_open_dmarc_reports(self):
+        """What receivers saw of the alias domain's mail (the Settings link)."""
+        self.ensure_one()
+        return self.company_id.mail_domain_check_id.action_open_dmarc_rows()
 
     def action_check_mail_domain_health(self):
         """Check the company's alias domain now (the Check now button)."""

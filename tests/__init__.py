@@ -5,3 +5,4 @@ from . import test_views
 from . import test_rpc_access
 from . import test_queue_job
 from . import test_tours
+from . import test_dmarc_reports

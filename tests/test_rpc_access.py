@@ -106,3 +106,22 @@ class TestRpcAccess(HttpCase):
         )
         self.assertFalse(user_b["mail_domain_check_id"])
         self.assertNotIn("secret of B", user_b["mail_domain_health_warning"] or "")
+
+    def test_dmarc_reports_and_their_rows_are_refused_to_users_who_are_not_settings_administrators(self):
+        for login in ("mdh_rpc_internal", "mdh_rpc_portal"):
+            for model in ("mail.dmarc.report", "mail.dmarc.report.row"):
+                for method, args, kwargs in (
+                    ("search_read", [[]], {"fields": ["id"]}),
+                    ("search_count", [[]], {}),
+                ):
+                    with self.subTest(login=login, model=model, method=method):
+                        self.assertEqual(
+                            self._refused(login, model, method, args, kwargs), "odoo.exceptions.AccessError"
+                        )
+        # A Settings administrator reads them.
+        self.assertEqual(
+            self._call(
+                "mdh_rpc_admin_a", "/web/dataset/call_kw", "mail.dmarc.report", "search_read", [[]], {"fields": ["id"]}
+            ),
+            [],
+        )

@@ -18,14 +18,27 @@ PARTS = ("spf", "dkim", "dmarc", "address")
 
 
 def resolve_domains(names: list[str], settings: dict, resolver: Resolver) -> list:
-    """Ask the DNS about `names` with the run's settings: one report per name, in order."""
-    return check_domains(
-        names,
-        provider=settings["provider_spec"],
-        dkim_selectors=settings["dkim_selectors"],
-        resolver=resolver,
-        timeout=settings["timeout"],
-    )
+    """Ask the DNS about `names` with the run's settings: one report per name, in order.
+
+    A company's domains whose DMARC reports should reach Odoo (settings["dmarc_rua"], {domain: address}) are
+    checked with that address, so that the DMARC record to publish carries it.
+    """
+    addresses = settings.get("dmarc_rua") or {}
+    groups: dict[str | None, list[str]] = {}
+    for name in names:
+        groups.setdefault(addresses.get(name), []).append(name)
+    reports = {}
+    for address, group in groups.items():
+        found = check_domains(
+            group,
+            provider=settings["provider_spec"],
+            dkim_selectors=settings["dkim_selectors"],
+            resolver=resolver,
+            timeout=settings["timeout"],
+            dmarc_rua=address,
+        )
+        reports.update(zip(group, found, strict=True))
+    return [reports[name] for name in names]
 
 
 def resolve_or_log(names: list[str], *, settings: dict, resolver: Resolver) -> list | None:

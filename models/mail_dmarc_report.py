@@ -1,0 +1,353 @@
+import base64
+import logging
+from collections import defaultdict
+from datetime import timedelta
+
+from markupsafe import Markup
+
+from odoo import api, fields, models
+from odoo.fields import Domain
+from odoo.tools import SQL, format_date
+
+from ..maildns.aggregate import ReportError, attribute_ips, parse_report
+from ..tools.addresses import ascii_or_none
+from ..tools.check_settings import PREFIX
+from ..tools.dmarc_reports import (
+    SENDER_SOURCE,
+    attribution_values,
+    read_report_settings,
+    report_files,
+    report_values,
+    row_values,
+)
+
+_logger = logging.getLogger(__name__)
+
+# Source IPs attributed per step of the scheduled action: their DNS questions take seconds, not minutes.
+IPS_PER_BATCH = 200
+ALIAS_NAME = "dmarc-reports"
+
+
+class MailDmarcReport(models.Model):
+    _name = "mail.dmarc.report"
+    _description = "DMARC Aggregate Report"
+    _inherit = ["mail.thread"]
+    _order = "date_begin desc, id desc"
+
+    # Receivers resend a report when they are not sure it arrived: it counts once.
+    _report_unique = models.Constraint(
+        "UNIQUE(org_name, report_id)", "This reporter already sent a report with this identifier."
+    )
+
+    name = fields.Char(required=True)
+    state = fields.Selection(
+        [("ok", "Read"), ("failed", "Failed")],
+        required=True,
+        default="ok",
+        index=True,
+        help="Failed: the message held no report that could be read; the file and the reason are kept.",
+    )
+    failure_reason = fields.Text(readonly=True)
+    raw_file = fields.Binary(string="Received file", attachment=True, readonly=True)
+    raw_filename = fields.Char(string="File name", readonly=True)
+    org_name = fields.Char(string="Reporter", index=True, readonly=True, help="The receiver that sent the report.")
+    email = fields.Char(string="Reporter address", readonly=True)
+    extra_contact_info = fields.Char(string="Reporter contact", readonly=True)
+    report_id = fields.Char(string="Report ID", readonly=True)
+    date_begin = fields.Datetime(string="From", readonly=True)
+    date_end = fields.Datetime(string="To", index=True, readonly=True)
+    domain = fields.Char(string="Reported domain", index=True, readonly=True)
+    check_id = fields.Many2one(
+        "mail.domain.check", string="Domain check", index=True, ondelete="set null", readonly=True
+    )
+    policy_p = fields.Char(string="Policy (p=)", readonly=True)
+    policy_sp = fields.Char(string="Subdomain policy (sp=)", readonly=True)
+    policy_np = fields.Char(string="Non-existent subdomain policy (np=)", readonly=True)
+    policy_adkim = fields.Char(string="DKIM alignment (adkim=)", readonly=True)
+    policy_aspf = fields.Char(string="SPF alignment (aspf=)", readonly=True)
+    policy_pct = fields.Integer(string="Percentage (pct=)", readonly=True)
+    policy_testing = fields.Char(string="Testing (t=)", readonly=True)
+    policy_fo = fields.Char(string="Failure options (fo=)", readonly=True)
+    report_format = fields.Selection([("rfc7489", "RFC 7489"), ("rfc9990", "RFC 9990")], string="Format", readonly=True)
+    generator = fields.Char(readonly=True)
+    reporter_errors = fields.Text(string="Reporter's errors", readonly=True)
+    source_name = fields.Char(string="Report file", readonly=True, help="The file the report came in.")
+    row_ids = fields.One2many("mail.dmarc.report.row", "report_id", string="Rows", readonly=True)
+    messages = fields.Integer(string="Reported messages", readonly=True)
+    passed_messages = fields.Integer(string="Passed", readonly=True)
+    pass_rate = fields.Float(
+        string="Pass rate", compute="_compute_pass_rate", store=True, aggregator=False, help="From 0 to 1."
+    )
+    attributed = fields.Boolean(
+        readonly=True,
+        index=True,
+        help="Every source of the report is attributed, and the report was checked against the alert thresholds.",
+    )
+
+    @api.depends("messages", "passed_messages")
+    def _compute_pass_rate(self):
+        for report in self:
+            report.pass_rate = report.passed_messages / report.messages if report.messages else 0.0
+
+    # Receiving: Odoo's mail gateway, through the alias that Settings › Receive DMARC reports creates
+
+    @api.model
+    def message_new(self, msg_dict, custom_values=None):
+        """Read the reports of a received message: one record per report (a report already received counts
+        once), and a failed record, with its file and the reason, for what cannot be read. The sources are
+        attributed afterwards by a scheduled action: their DNS questions never hold the gateway's transaction."""
+        defaults = dict(custom_values or {})
+        subject = (msg_dict.get("subject") or "").strip()
+        files = report_files(msg_dict.get("attachments") or (), msg_dict.get("body"))
+        if not files:
+            attachments = msg_dict.get("attachments") or ()
+            name, content = (attachments[0][0], attachments[0][1]) if attachments else ("message.html", "")
+            reason = self.env._("The message holds no report: no XML, gzip or zip attachment, and no XML in its text.")
+            return self._create_failed(defaults, subject, name, content or msg_dict.get("body") or "", reason)
+        created = failed = known = self.browse()
+        for name, data in files:
+            try:
+                reports = parse_report(data, filename=name)
+            except ReportError as error:
+                failed |= self._create_failed(defaults, subject, name, data, str(error))
+                continue
+            new, existing = self._create_reports(reports, defaults)
+            created, known = created | new, known | existing
+        if created:
+            self.env.ref("mail_domain_health.ir_cron_attribute_dmarc_sources").sudo()._trigger()
+        # The message is posted on the first record made of it; a resent report's delivery on the report itself.
+        return (created or failed or known)[:1]
+
+    @api.model
+    def _detect_loop_sender_domain(self, email_from_normalized):
+        # A reporter sends one report per domain and day, often all at once: many reports from one address are
+        # not an auto-replier's loop, and none must be ignored as one.
+        return False
+
+    @api.model
+    def _create_reports(self, reports: list, defaults: dict) -> tuple["MailDmarcReport", "MailDmarcReport"]:
+        """Create the reports not yet received, with their rows; return them, and those already received."""
+        existing = self.browse()
+        wanted = {}
+        for report in reports:
+            wanted.setdefault((report.org_name, report.report_id), report)
+        if wanted:
+            found = self.search_fetch(
+                Domain.OR(Domain("org_name", "=", org) & Domain("report_id", "=", ident) for org, ident in wanted),
+                ["org_name", "report_id"],
+            )
+            existing = found
+            for report in found:
+                wanted.pop((report.org_name, report.report_id), None)
+        checks = self._checks_for([report.policy.domain for report in wanted.values()])
+        created = self.create(
+            [
+                {
+                    **defaults,
+                    **report_values(report),
+                    "name": f"{report.org_name} {report.report_id}",
+                    "check_id": checks.get(report.policy.domain, False),
+                }
+                for report in wanted.values()
+            ]
+        )
+        rows = []
+        for record, report in zip(created, wanted.values(), strict=True):
+            rows += [{**row_values(row, report), "report_id": record.id} for row in report.records]
+        self.env["mail.dmarc.report.row"].sudo().create(rows)
+        return created, existing
+
+    @api.model
+    def _checks_for(self, domains: list[str]) -> dict[str, int]:
+        """{domain: id of its check}, the checks created where missing, for the reported domains that are names."""
+        names = {domain: ascii_or_none(domain) for domain in set(domains)}
+        Check = self.env["mail.domain.check"].sudo()
+        known = Check._checks_by_name(names.values())
+        missing = sorted({name for name in names.values() if name and name not in known})
+        if missing:
+            known.update({check.name: check for check in Check._get_or_create(missing)})
+        return {domain: known[name].id for domain, name in names.items() if name in known}
+
+    @api.model
+    def _create_failed(self, defaults: dict, subject: str, name: str, content, reason: str) -> "MailDmarcReport":
+        data = content.encode() if isinstance(content, str) else bytes(content or b"")
+        _logger.info("mail_domain_health: a DMARC report message could not be read (%s): %s", name, reason)
+        return self.create(
+            {
+                **defaults,
+                "name": subject or name,
+                "state": "failed",
+                "failure_reason": reason,
+                "raw_file": base64.b64encode(data),
+                "raw_filename": name,
+                # Nothing to attribute, and nothing to alert about.
+                "attributed": True,
+            }
+        )
+
+    # Attribution of the sources, and the alerts it may raise
+
+    @api.model
+    def _get_report_settings(self) -> dict:
+        """The alert thresholds and the retention, from the system parameters Settings writes."""
+        params = self.env["ir.config_parameter"].sudo()
+        keys = ("dmarc_keep_days", "dmarc_odoo_fail_percent", "dmarc_unknown_messages")
+        settings, reasons = read_report_settings({key: params.get_param(PREFIX + key) for key in keys})
+        for reason in reasons:
+            _logger.warning("mail_domain_health: setting %s", reason)
+        return settings
+
+    @api.model
+    def _cron_attribute_sources(self):
+        """Attribute the source IPs of the rows received since the last run, then check the reports whose
+        sources are all attributed against the alert thresholds.
+
+        Batches of IPS_PER_BATCH IPs: each batch's IPs are read and the transaction committed before the DNS is
+        asked, so that no transaction waits on the network, then the answers are written and committed.
+        """
+        Check = self.env["mail.domain.check"]
+        check_settings = Check._get_check_settings()
+        settings = self._get_report_settings()
+        sender = SENDER_SOURCE.get(check_settings["provider"], check_settings["provider"])
+        spec = check_settings["provider_spec"]
+        own_ips = spec.removeprefix("ip:").split(",") if spec.startswith("ip:") else []
+        resolver = Check._new_resolver(check_settings)
+        cron = self.env["ir.cron"]
+        while pending := self._pending_sources(IPS_PER_BATCH):
+            if not cron._commit_progress(remaining=self._pending_source_count()):
+                break
+            attributions = attribute_ips(pending, resolver=resolver, own_ips=own_ips, timeout=check_settings["timeout"])
+            self._store_attributions(attributions, sender)
+            self._alert_on_attributed(settings)
+            if not cron._commit_progress(len(pending)):
+                break
+        self._alert_on_attributed(settings)
+
+    @api.model
+    def _pending_sources(self, limit: int) -> dict[str, list[str]]:
+        """{source IP: the domains it sent mail as, reported domain first} of rows not yet attributed."""
+        self.env["mail.dmarc.report.row"].flush_model(["source", "source_ip", "domain", "header_from"])
+        self.env.cr.execute(
+            SQL(
+                """
+                SELECT source_ip, array_agg(DISTINCT domain), array_agg(DISTINCT header_from)
+                  FROM mail_dmarc_report_row
+                 WHERE source = 'pending'
+              GROUP BY source_ip
+              ORDER BY source_ip
+                 LIMIT %s
+                """,
+                limit,
+            )
+        )
+        return {
+            ip: list(dict.fromkeys(name for name in [*domains, *header_froms] if name))
+            for ip, domains, header_froms in self.env.cr.fetchall()
+        }
+
+    @api.model
+    def _pending_source_count(self) -> int:
+        self.env.cr.execute("SELECT count(DISTINCT source_ip) FROM mail_dmarc_report_row WHERE source = 'pending'")
+        return self.env.cr.fetchone()[0]
+
+    @api.model
+    def _store_attributions(self, attributions: dict, sender: str):
+        Row = self.env["mail.dmarc.report.row"].sudo()
+        rows = Row.search_fetch([("source", "=", "pending"), ("source_ip", "in", list(attributions))], ["source_ip"])
+        by_ip = defaultdict(lambda: Row)
+        for row in rows:
+            by_ip[row.source_ip] |= row
+        for ip, ip_rows in by_ip.items():
+            ip_rows.write(attribution_values(attributions[ip], sender))
+
+    @api.model
+    def _alert_on_attributed(self, settings: dict):
+        """Check the reports whose rows are all attributed now against the thresholds, and mark them."""
+        reports = self.sudo().search([("attributed", "=", False), ("state", "=", "ok")])
+        pending = (
+            self.env["mail.dmarc.report.row"]
+            .sudo()
+            ._read_group([("report_id", "in", reports.ids), ("source", "=", "pending")], ["report_id"])
+        )
+        done = reports - self.browse([report.id for (report,) in pending])
+        for report in done:
+            report._raise_alerts(settings)
+        done.write({"attributed": True})
+
+    def _raise_alerts(self, settings: dict):
+        """A note on the domain's check and a to-do for its Settings administrators when, in this report, mail from
+        Odoo's servers failed DMARC beyond the threshold, or an unknown source sent more than the set number."""
+        self.ensure_one()
+        check = self.check_id
+        if not check:
+            return
+        alerts = []
+        odoo_rows = self.row_ids.filtered("sent_by_odoo")
+        odoo_messages = sum(odoo_rows.mapped("messages"))
+        odoo_failed = sum(odoo_rows.mapped("failed_messages"))
+        if odoo_messages and odoo_failed * 100 > settings["odoo_fail_percent"] * odoo_messages:
+            summary = self.env._("DMARC: mail from Odoo's servers fails for %(domain)s", domain=self.domain)
+            alerts.append(
+                (
+                    summary,
+                    self.env._(
+                        "%(failed)s of the %(messages)s messages Odoo's servers sent as %(domain)s failed DMARC in "
+                        "the report of %(reporter)s (%(period)s): check the SPF and DKIM records of the domain.",
+                        failed=odoo_failed,
+                        messages=odoo_messages,
+                        domain=self.domain,
+                        reporter=self.org_name,
+                        period=self._period(),
+                    ),
+                )
+            )
+        unknown = defaultdict(int)
+        names = {}
+        for row in self.row_ids.filtered(lambda row: row.source == "unknown"):
+            unknown[row.source_ip] += row.messages
+            names[row.source_ip] = row.reverse_name
+        loud = {ip: count for ip, count in unknown.items() if count > settings["unknown_messages"]}
+        if loud:
+            summary = self.env._("DMARC: an unknown source sends as %(domain)s", domain=self.domain)
+            sources = ", ".join(
+                f"{ip} ({names[ip]}): {count}" if names[ip] else f"{ip}: {count}" for ip, count in loud.items()
+            )
+            alerts.append(
+                (
+                    summary,
+                    self.env._(
+                        "Sources no SPF record authorizes sent mail as %(domain)s in the report of %(reporter)s "
+                        "(%(period)s), messages by source: %(sources)s. If one sends for you, authorize it in the "
+                        "domain's SPF record or sign its mail with DKIM; if not, it is forging your domain.",
+                        domain=self.domain,
+                        reporter=self.org_name,
+                        period=self._period(),
+                        sources=sources,
+                    ),
+                )
+            )
+        for summary, text in alerts:
+            link = Markup('<a href="#" data-oe-model="%s" data-oe-id="%s">%s</a>') % (self._name, self.id, self.name)
+            check.message_post(body=Markup("%s<br/>%s") % (text, link), subtype_xmlid="mail.mt_note")
+            check._schedule_admin_activity(summary, text)
+
+    def _period(self) -> str:
+        # Reports cover days in UTC: the dates are shown as the reporter wrote them, one date for one day.
+        begin, end = (format_date(self.env, moment.date()) for moment in (self.date_begin, self.date_end))
+        return begin if begin == end else f"{begin} – {end}"
+
+    # Retention
+
+    @api.autovacuum
+    def _gc_old_reports(self):
+        """Remove the reports that ended more than the set number of days ago (180 by default), with their rows."""
+        keep_days = self._get_report_settings()["keep_days"]
+        old = self.sudo().search([("date_end", "<", fields.Datetime.now() - timedelta(days=keep_days))])
+        failed = self.sudo().search(
+            [("state", "=", "failed"), ("create_date", "<", fields.Datetime.now() - timedelta(days=keep_days))]
+        )
+        if old | failed:
+            _logger.info(
+                "mail_domain_health: removing %s DMARC reports older than %s days", len(old | failed), keep_days
+            )
+            (old | failed).unlink()
