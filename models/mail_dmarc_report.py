@@ -153,7 +153,13 @@ class MailDmarcReport(models.Model):
         )
         rows = []
         for record, report in zip(created, wanted.values(), strict=True):
-            rows += [{**row_values(row, report), "report_id": record.id} for row in report.records]
+            common = {
+                "report_id": record.id,
+                "check_id": record.check_id.id,
+                "domain": record.domain,
+                "org_name": record.org_name,
+            }
+            rows += [{**row_values(row, report), **common} for row in report.records]
         self.env["mail.dmarc.report.row"].sudo().create(rows)
         return created, existing
 
@@ -234,7 +240,8 @@ class MailDmarcReport(models.Model):
                   FROM mail_dmarc_report_row
                  WHERE source = 'pending'
               GROUP BY source_ip
-              ORDER BY source_ip
+              -- The sources of the oldest reports first: their reports are complete, and alert, batch after batch.
+              ORDER BY min(report_id), source_ip
                  LIMIT %s
                 """,
                 limit,
@@ -251,14 +258,17 @@ class MailDmarcReport(models.Model):
         return self.env.cr.fetchone()[0]
 
     @api.model
-    def _store_attributions(self, attributions: dict, sender: str):
+    def _store_attributions(self, attributions: dict, sender: str | None):
         Row = self.env["mail.dmarc.report.row"].sudo()
         rows = Row.search_fetch([("source", "=", "pending"), ("source_ip", "in", list(attributions))], ["source_ip"])
-        by_ip = defaultdict(lambda: Row)
+        # One statement per distinct attribution, not per IP: the strangers of a batch, without a reverse name,
+        # are written at once.
+        by_values = defaultdict(list)
         for row in rows:
-            by_ip[row.source_ip] |= row
-        for ip, ip_rows in by_ip.items():
-            ip_rows.write(attribution_values(attributions[ip], sender))
+            values = attribution_values(attributions[row.source_ip], sender)
+            by_values[tuple(sorted(values.items()))].append(row.id)
+        for values, ids in by_values.items():
+            Row.browse(ids).write(dict(values))
 
     @api.model
     def _alert_on_attributed(self, settings: dict):

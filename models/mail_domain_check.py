@@ -233,10 +233,15 @@ class MailDomainCheck(models.Model):
             # A public mail service's DNS is not yours to change: the fix is the users' addresses.
             return False
         lines = []
+        # The DMARC record to publish replaces the one found (a second record would void both): where the
+        # reports should go is added to it, and a broken one is repaired.
+        dmarc_name = f"_dmarc.{((self.report or {}).get('dmarc') or {}).get('record_domain')}. TXT "
         for line in (self.records_to_publish or "").splitlines():
             is_spf = f"{self.name}. TXT " in line and '"v=spf1' in line.lower()
             if is_spf and self.spf_record:
                 lines.append(self.env._("Replace your current SPF record %(record)s with:", record=self.spf_record))
+            elif line.startswith(dmarc_name) and self.dmarc_record:
+                lines.append(self.env._("Replace your current DMARC record %(record)s with:", record=self.dmarc_record))
             else:
                 lines.append(self.env._("Add:"))
             lines.append(f"    {line}")

@@ -1,14 +1,16 @@
 // Screenshots of the addon's screens for the README, taken from a running Odoo.
 //
-// It only drives a browser: the server, its database (with mail_domain_health installed and a company
-// alias domain already checked) and the user shown are prepared beforehand.
+// It only drives a browser: the server, its database (with mail_domain_health installed, a company alias
+// domain already checked, Receive DMARC reports on and reports of the last weeks received and attributed) and
+// the user shown are prepared beforehand.
 //
 //   cd /some/tools/dir && npm install playwright-core
 //   node /path/to/repo/scripts/screenshots.mjs --url http://127.0.0.1:8069 --db screens --login admin --password admin \
 //        --user-id 7 [--chromium /usr/bin/chromium] [--out docs/screenshots]
 //
-// Writes <out>/settings-emails.png (Settings › Emails, the domain health block) and
-// <out>/user-warning.png (the user form with its warning banner).
+// Writes <out>/settings-emails.png (Settings › Emails, the domain health block),
+// <out>/user-warning.png (the user form with its warning banner), <out>/settings-dmarc.png (the DMARC reports
+// line of the block) and <out>/dmarc-graph.png (what receivers saw, messages a day).
 
 import { mkdirSync, mkdtempSync } from "node:fs";
 import { createRequire } from "node:module";
@@ -82,6 +84,25 @@ async function settingsEmails(page) {
     await page.screenshot({ path: join(options.out, "settings-emails.png"), clip });
 }
 
+async function settingsDmarc(page) {
+    await page.goto(`${options.url}/odoo/settings#general_settings`);
+    const line = page.locator("div[name=mail_domain_health_receivers]");
+    await line.waitFor();
+    await line.scrollIntoViewIfNeeded();
+    await page.waitForTimeout(500);
+    const clip = await unionBox(page, ["div[name=mail_domain_health_badges]", "div[name=mail_domain_health_receivers]"], 12);
+    await page.screenshot({ path: join(options.out, "settings-dmarc.png"), clip });
+}
+
+async function dmarcGraph(page) {
+    await page.goto(`${options.url}/odoo/action-mail_domain_health.mail_dmarc_report_row_action`);
+    await page.locator(".o_graph_renderer canvas").waitFor();
+    // The chart draws itself in an animation.
+    await page.waitForTimeout(1500);
+    const clip = await unionBox(page, [".o_control_panel", ".o_graph_renderer"], 0);
+    await page.screenshot({ path: join(options.out, "dmarc-graph.png"), clip });
+}
+
 async function userWarning(page) {
     await page.goto(`${options.url}/odoo/action-base.action_res_users/${options["user-id"]}`);
     const banner = page.locator(".o_form_view div[name=mail_domain_health_banner]");
@@ -103,6 +124,8 @@ try {
     await logIn(page);
     await settingsEmails(page);
     await userWarning(page);
+    await settingsDmarc(page);
+    await dmarcGraph(page);
 } finally {
     await context.close();
 }

@@ -9,7 +9,6 @@ reverse names).
 import base64
 import gzip
 import re
-import sys
 from datetime import UTC, datetime, time, timedelta
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid
@@ -21,13 +20,11 @@ from odoo import fields
 from odoo.exceptions import AccessError, ValidationError
 from odoo.tests import TransactionCase, new_test_user, tagged
 
-from odoo.addons.mail_domain_health.maildns.providers import PROVIDERS
-from odoo.addons.mail_domain_health.tools.dmarc_reports import SOURCES
+from odoo.addons.mail_domain_health.maildns.aggregate import Attribution
+from odoo.addons.mail_domain_health.maildns.providers import PROVIDERS, UNKNOWN_SENDER
+from odoo.addons.mail_domain_health.tools.dmarc_reports import SENDER_SOURCE, SOURCES, attribution_values
 
-# The engine's test helpers import each other as top-level modules (they are plain pytest files).
-sys.path.insert(0, str(Path(__file__).resolve().parent / "engine"))
-from dnsproxy import FaultProxy
-from dnsserver import AuthoritativeServer, load_zone_dir
+from .common import serve_test_zones
 
 REPORTS = Path(__file__).resolve().parent / "engine" / "reports"
 DOMAIN = "shop.reports.test"
@@ -78,14 +75,7 @@ class DmarcReportCase(TransactionCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.server = AuthoritativeServer(load_zone_dir()).start()
-        cls.addClassCleanup(cls.server.stop)
-        cls.proxy = FaultProxy(cls.server.address).start()
-        cls.addClassCleanup(cls.proxy.stop)
-        params = cls.env["ir.config_parameter"].sudo()
-        params.set_param("mail_domain_health.nameservers", cls.proxy.address)
-        params.set_param("mail_domain_health.timeout", "3")
-        params.set_param("mail_domain_health.provider", "odoo")
+        cls.proxy = serve_test_zones(cls)
         cls.company = cls.env.company
         cls.company.alias_domain_id = cls.env["mail.alias.domain"].create({"name": DOMAIN})
         cls.alias = cls.company._create_dmarc_alias(cls.env["mail.alias"].sudo())
@@ -124,7 +114,7 @@ class TestReceivingReports(DmarcReportCase):
         rows = report.row_ids.sorted("messages", reverse=True)
         self.assertEqual(rows.mapped("source_ip"), ["149.202.206.10", "209.85.220.41", "198.51.100.66"])
         self.assertEqual(rows.mapped("messages"), [42, 7, 3])
-        self.assertEqual(rows.mapped("result"), ["pass", "pass", "fail"])
+        self.assertEqual(rows.mapped("result"), ["pass", "pass", "unauthenticated"])
         self.assertEqual(set(rows.mapped("date")), {fields.Date.today() - timedelta(days=1)})
         self.assertEqual(rows[0].auth_results[-1]["method"], "spf")
         # The gateway posted the message, with its file, on the report.
@@ -282,6 +272,11 @@ class TestAttributionAndAlerts(DmarcReportCase):
         self.attribute()
         self.assertFalse(self.by_org("google.com").check_id.activity_ids)
 
+    def test_no_row_is_taken_for_odoos_while_its_sending_servers_are_unknown(self):
+        unknown = Attribution("192.0.2.1", "unknown", "unknown")
+        self.assertFalse(attribution_values(unknown, SENDER_SOURCE[UNKNOWN_SENDER])["sent_by_odoo"])
+        self.assertTrue(attribution_values(Attribution("192.0.2.1", "own", "own servers"), "own")["sent_by_odoo"])
+
     def test_every_provider_the_engine_attributes_is_a_sender_of_the_rows(self):
         self.assertLessEqual(set(PROVIDERS), {key for key, _label in SOURCES})
 
@@ -310,10 +305,8 @@ class TestWhatReceiversSaw(DmarcReportCase):
         self.receive(report_message(gzipped_report(days_ago=1)))
         groups = self.Row._read_group([], ["date:day", "result"], ["messages:sum"])
         yesterday = fields.Date.today() - timedelta(days=1)
-        self.assertEqual(
-            {(day, result): messages for day, result, messages in groups},
-            {(yesterday, "pass"): 129 + 49, (yesterday, "fail"): 64 + 3},
-        )
+        # Passing first: the graph's first series, in blue; failing second, in red.
+        self.assertEqual(groups, [(yesterday, "pass", 129 + 49), (yesterday, "unauthenticated", 64 + 3)])
         arch = etree.fromstring(
             self.Row.get_view(self.env.ref("mail_domain_health.mail_dmarc_report_row_view_graph").id, "graph")["arch"]
         )
@@ -341,9 +334,7 @@ class TestWhatReceiversSaw(DmarcReportCase):
 
     def test_the_settings_line_sits_in_the_domain_health_block(self):
         arch = etree.fromstring(self.env["res.config.settings"].get_view(False, "form")["arch"])
-        (line,) = arch.xpath(
-            "//setting[@id='mail_domain_health_setting']//div[@name='mail_domain_health_dmarc_reports']"
-        )
+        (line,) = arch.xpath("//setting[@id='mail_domain_health_setting']//div[@name='mail_domain_health_receivers']")
         names = {node.get("name") for node in line.xpath(".//field")}
         self.assertLessEqual(
             {
@@ -383,8 +374,15 @@ class TestReceiveSetting(DmarcReportCase):
             'mailto:dmarc-reports@self.reports.test; ruf=mailto:f@mx.self.reports.test"',
             check.records_to_publish,
         )
-        self.assertIn("dmarc.report_address", check.problem_ids.mapped("code"))
-        self.assertEqual(check.dmarc_status, "pass", "a suggestion, not a problem")
+        # It replaces the record the domain has: a second DMARC record would void both.
+        self.assertIn(
+            "Replace your current DMARC record v=DMARC1; p=none; rua=mailto:dmarc@self.reports.test; "
+            "ruf=mailto:f@mx.self.reports.test with:",
+            check.records_guide,
+        )
+        (suggestion,) = check.problem_ids.filtered(lambda problem: problem.code == "dmarc.report_address")
+        self.assertEqual(suggestion.severity, "info", "a suggestion, not a problem")
+        self.assertIn("Add dmarc-reports@self.reports.test to the rua= tag", suggestion.description)
         self.settings(company, mail_domain_health_dmarc_reports=False)
         self.assertFalse(alias.exists())
         self.assertFalse(company.mail_dmarc_reports)
@@ -458,3 +456,37 @@ class TestRetentionAndAccess(DmarcReportCase):
                     record.with_user(self.internal).read(["id"])
                 self.assertTrue(self.env[model].with_user(self.admin).search_count([]))
         self.assertEqual(self.by_org("Yahoo").with_user(self.admin).messages, 52)
+
+    def test_an_administrator_of_one_company_does_not_see_the_reports_of_anothers_domain(self):
+        self.receive(report_message(gzipped_report(days_ago=1)))
+        report = self.by_org("Yahoo")
+        other = self.env["res.company"].create({"name": "Other Ltd"})
+        report.check_id.company_ids = other
+        admin_of_main = new_test_user(
+            self.env,
+            login="mdh_dmarc_admin_main",
+            groups="base.group_system",
+            company_id=self.company.id,
+            company_ids=[(6, 0, self.company.ids)],
+        )
+        self.assertFalse(self.Report.with_user(admin_of_main).search([("id", "=", report.id)]))
+        self.assertFalse(self.Row.with_user(admin_of_main).search([("report_id", "=", report.id)]))
+        admin_of_other = new_test_user(
+            self.env,
+            login="mdh_dmarc_admin_other",
+            groups="base.group_system",
+            company_id=other.id,
+            company_ids=[(6, 0, other.ids)],
+        )
+        self.assertEqual(self.Report.with_user(admin_of_other).search([("id", "=", report.id)]), report)
+        self.assertEqual(len(self.Row.with_user(admin_of_other).search([("report_id", "=", report.id)])), 3)
+
+    def test_report_settings_written_without_the_form_are_validated_when_read(self):
+        params = self.env["ir.config_parameter"].sudo()
+        params.set_param("mail_domain_health.dmarc_keep_days", "forever")
+        params.set_param("mail_domain_health.dmarc_odoo_fail_percent", "250")
+        params.set_param("mail_domain_health.dmarc_unknown_messages", "-3")
+        with self.assertLogs("odoo.addons.mail_domain_health.models.mail_dmarc_report", "WARNING") as logged:
+            settings = self.Report._get_report_settings()
+        self.assertEqual(settings, {"keep_days": 180, "odoo_fail_percent": 5.0, "unknown_messages": 20})
+        self.assertEqual(len(logged.output), 3)

@@ -29,8 +29,9 @@ SOURCES = [
     ("unknown", "Unknown"),
     ("error", "DNS error"),
 ]
-# The attribution of the servers Odoo sends through, by the sending provider of the checks' settings.
-SENDER_SOURCE = {"self_hosted": "own"}
+# The attribution of the servers Odoo sends through, by the sending provider of the checks' settings; a sender
+# whose public addresses are not known yet ("unknown") has none: no row is taken for Odoo's.
+SENDER_SOURCE = {"self_hosted": "own", "unknown": None}
 _FILENAME_LENGTH = 200
 
 
@@ -113,7 +114,7 @@ def row_values(record: AggregateRecord, report: AggregateReport) -> dict:
         "messages": record.count,
         "passed_messages": record.count if record.passed else 0,
         "failed_messages": 0 if record.passed else record.count,
-        "result": "pass" if record.passed else "fail",
+        "result": "pass" if record.passed else "unauthenticated",
         "disposition": record.disposition,
         "dkim": record.dkim,
         "spf": record.spf,
@@ -125,7 +126,7 @@ def row_values(record: AggregateRecord, report: AggregateReport) -> dict:
     }
 
 
-def attribution_values(attribution, sender_source: str) -> dict:
+def attribution_values(attribution, sender_source: str | None) -> dict:
     """What a row stores of its source's attribution; `sender_source` is the attribution of Odoo's servers."""
     known = {key for key, _label in SOURCES}
     source = attribution.source if attribution.source in known else "unknown"
@@ -134,7 +135,7 @@ def attribution_values(attribution, sender_source: str) -> dict:
         "authorized_by": attribution.authorized_by,
         "reverse_name": attribution.reverse_name,
         "reverse_confirmed": attribution.reverse_confirmed,
-        "sent_by_odoo": source == sender_source,
+        "sent_by_odoo": sender_source is not None and source == sender_source,
     }
 
 
