@@ -63,11 +63,13 @@ registry.category("web_tour.tours").add("mail_domain_health_silent_dns", {
   steps: () => [
     clickCheckNow(),
     {
-      trigger: `${SETTING} [name='mail_domain_health_pending']:visible`,
+      // The answer to the click: the page is usable again, and says the check goes on in the background.
+      trigger: ".o_notification:contains('goes on in the background')",
       async run() {
         await reportTiming("screen_free", window.mdhClickedAt);
       },
     },
+    { trigger: `${SETTING} [name='mail_domain_health_pending']:visible` },
   ],
 });
 
