@@ -5,13 +5,11 @@ packaging each reporter uses.
 """
 
 import gzip
-import io
-import zipfile
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from reports.build import samples
+from reports.build import samples, zipped
 
 from maildns import MailDNSError
 from maildns.aggregate import Limits, ReportError, parse_report, summarize
@@ -282,8 +280,8 @@ def test_concatenated_gzip_members_and_trailing_bytes():
 
 
 def test_zip_members_other_than_xml_are_left_out():
-    assert len(parse_report(_zip({"README.txt": b"hello", "report.xml": feedback()}))) == 1
-    assert len(parse_report(_zip({"report": feedback()}))) == 1
+    assert len(parse_report(zipped({"README.txt": b"hello", "report.xml": feedback()}))) == 1
+    assert len(parse_report(zipped({"report": feedback()}))) == 1
 
 
 def test_octet_stream_attachment_is_read_by_its_first_bytes():
@@ -330,7 +328,7 @@ def test_a_broken_attachment_is_named():
 
 
 def test_an_encrypted_zip_member_is_refused():
-    data = bytearray(_zip({"report.xml": feedback()}))
+    data = bytearray(zipped({"report.xml": feedback()}))
     # The encryption flag, in the member's local header and in the central directory.
     for offset in (6, data.rfind(b"PK\x01\x02") + 8):
         data[offset] |= 0x1
@@ -361,20 +359,12 @@ def test_each_limit_refuses_with_its_reason(limits, data, reason):
 
 
 def test_member_and_ratio_limits():
-    archive = _zip({"a.xml": feedback(), "b.xml": feedback()})
+    archive = zipped({"a.xml": feedback(), "b.xml": feedback()})
     assert "holds over 1 members" in refused(archive, limits=Limits(members=1))
     padded = feedback(record() * 2000)
     assert "expands over 5 times" in refused(gzip.compress(padded), limits=Limits(ratio=5, ratio_floor=1024))
     message = _message([("text/xml", f"{index}.xml", feedback()) for index in range(3)])
     assert "over 2 report attachments" in refused(message, limits=Limits(members=2))
-
-
-def _zip(members: dict[str, bytes]) -> bytes:
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
-        for name, data in members.items():
-            archive.writestr(name, data)
-    return buffer.getvalue()
 
 
 def _message(parts: list[tuple[str, str, bytes]]) -> bytes:
