@@ -195,7 +195,8 @@ class MailDomainCheck(models.Model):
 
     def _free_mail_reason(self, part: str) -> str:
         self.ensure_one()
-        if part == "dmarc" and self.dmarc_effective_policy in ("quarantine", "reject"):
+        # The engine's verdict (dmarc.provider_fails), in words that give no DNS advice for a domain not yours.
+        if part == "dmarc" and "dmarc.provider_fails" in self.problem_ids.mapped("code"):
             return self.env._(
                 "%(domain)s enforces DMARC (p=%(policy)s): receivers refuse or junk the mail Odoo sends as its "
                 "addresses.",
