@@ -5,7 +5,9 @@ The verdict on an address depends on how its mail goes out:
 - sent as the address itself (`sent_as=True`, the default): the domain's DMARC
   policy applies to Odoo's mail. `address.dmarc_reject` (fail) and
   `address.dmarc_quarantine` (warn) when the sending provider cannot pass the
-  domain's DMARC (not authorized in its SPF or DKIM, or unknown);
+  domain's DMARC (not authorized in its SPF or DKIM, or a public email
+  service); `address.dmarc_unknown` (unknown) when the domain's check could
+  not tell, as that check says;
 - rewritten (`sent_as=False`): Odoo sends as its notifications address with the
   author's name (ir.mail_server._find_mail_server() picked a server that may not
   send as the address). The address's DMARC policy no longer matters:
@@ -72,7 +74,7 @@ def address_verdict(
 
     effective_policy: the DMARC policy receivers apply to the domain ("none", "quarantine", "reject"
     or None), as DmarcReport.effective_policy gives it; provider_can_pass: whether the sending provider
-    passes that DMARC (None: unknown, judged as not passing); free_mail: None looks the domain up in the
+    passes that DMARC (None: unknown, and said so); free_mail: None looks the domain up in the
     shipped list; sent_as: whether Odoo sends as the address itself (False: as its notifications address).
     Raises InvalidTarget when `address` is not an email address.
     """
@@ -93,13 +95,18 @@ def _verdict(
 ) -> list[Problem]:
     params = {"address": target.address, "domain": target.domain}
     problems = []
+    # A public email service's DMARC is passed by its own servers only, as the domain's check says too.
+    fails = provider_can_pass is False or free_mail
     if not sent_as:
         problems.append(Problem("address.rewritten", Status.INFO, params))
     # A domain whose DMARC the provider passes (the company's own, set up) loses nothing to its policy.
-    elif not provider_can_pass and effective_policy == "reject":
+    elif fails and effective_policy == "reject":
         problems.append(Problem("address.dmarc_reject", Status.FAIL, params))
-    elif not provider_can_pass and effective_policy == "quarantine":
+    elif fails and effective_policy == "quarantine":
         problems.append(Problem("address.dmarc_quarantine", Status.WARN, params))
+    elif provider_can_pass is None and effective_policy in ("reject", "quarantine"):
+        # What the domain's check could not judge, its users' warnings do not judge either: one verdict.
+        problems.append(Problem("address.dmarc_unknown", Status.UNKNOWN, {**params, "policy": effective_policy}))
     if free_mail:
         problems.append(Problem("address.free_mail", Status.WARN, params))
     return problems

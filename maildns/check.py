@@ -9,10 +9,10 @@ domains' DMARC aggregate reports: the DMARC record to publish carries it.
 """
 
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 
-from .address import audit_address
+from .address import audit_address, is_free_mail
 from .dkim import audit_dkim
 from .dmarc import audit_dmarc
 from .dns import Outcome, Resolver
@@ -36,9 +36,13 @@ def check_domain(
     timeout: float = DEFAULT_DOMAIN_TIMEOUT,
     sent_as: bool = True,
     dmarc_rua: str | None = None,
+    reported_selectors: Iterable[str] = (),
 ) -> DomainReport:
     """Check one domain or email address.
 
+    dkim_selectors: the selectors to check (default: the provider's; for a provider whose selector is not
+    fixed, the key is searched, first at `reported_selectors`: those receivers reported for the domain in
+    their DMARC aggregate reports, then at common ones).
     sent_as: for an address, whether Odoo sends as the address itself (False: it rewrites the From to
     its notifications address, and the address's DMARC policy no longer applies).
     dmarc_rua: an address that should receive the domain's DMARC aggregate reports. The DMARC record to
@@ -50,7 +54,8 @@ def check_domain(
     sender = get_provider(provider)
     selectors = _selectors(dkim_selectors)
     rua = _report_address(dmarc_rua)
-    return _check(parsed, sender, selectors, resolver or Resolver(), timeout, sent_as, rua)
+    reported = {parsed.domain: _selectors(reported_selectors) or ()}
+    return _check(parsed, sender, selectors, resolver or Resolver(), timeout, sent_as, rua, reported)
 
 
 def check_domains(
@@ -63,9 +68,11 @@ def check_domains(
     workers: int = DEFAULT_WORKERS,
     sent_as: bool = True,
     dmarc_rua: str | None = None,
+    reported_selectors: Mapping[str, Iterable[str]] | None = None,
 ) -> list[DomainReport]:
     """Check many targets concurrently, in the order given, sharing one DNS cache (sent_as and dmarc_rua: see
-    check_domain; dmarc_rua is the same for every target).
+    check_domain; dmarc_rua is the same for every target). reported_selectors: per domain (A-labels), the DKIM
+    selectors receivers reported for it, searched first when the provider's selector is not fixed.
 
     Every target is validated before any DNS is asked, so bad input raises
     InvalidTarget without a partial run.
@@ -74,11 +81,14 @@ def check_domains(
     sender = get_provider(provider)
     selectors = _selectors(dkim_selectors)
     rua = _report_address(dmarc_rua)
+    reported = {domain.lower(): _selectors(found) or () for domain, found in (reported_selectors or {}).items()}
     shared = resolver or Resolver()
     if not parsed:
         return []
     with ThreadPoolExecutor(max_workers=max(1, min(workers, len(parsed)))) as pool:
-        return list(pool.map(lambda item: _check(item, sender, selectors, shared, timeout, sent_as, rua), parsed))
+        return list(
+            pool.map(lambda item: _check(item, sender, selectors, shared, timeout, sent_as, rua, reported), parsed)
+        )
 
 
 def _selectors(dkim_selectors: Iterable[str] | None) -> tuple[str, ...] | None:
@@ -110,6 +120,7 @@ def _check(
     timeout: float,
     sent_as: bool,
     dmarc_rua: str | None = None,
+    reported: Mapping[str, tuple[str, ...]] | None = None,
 ) -> DomainReport:
     started = time.monotonic()
     deadline = started + timeout
@@ -119,11 +130,15 @@ def _check(
         report = _not_found(target, provider, sent_as)
     else:
         spf = audit_spf(domain, provider, resolver=resolver, deadline=deadline)
-        dkim = audit_dkim(domain, provider, selectors, resolver=resolver, deadline=deadline)
+        found = (reported or {}).get(domain, ())
+        dkim = audit_dkim(domain, provider, selectors, resolver=resolver, deadline=deadline, reported=found)
         dmarc = audit_dmarc(
             domain, provider, spf=spf, dkim=dkim, resolver=resolver, deadline=deadline, report_address=dmarc_rua
         )
         report = DomainReport(target.text, domain, provider.name, spf, dkim, dmarc)
+        if is_free_mail(domain):
+            # Whatever sends Odoo's mail and whatever the service's DNS shows, only its own servers pass.
+            report.problems.append(Problem("domain.free_mail", Status.FAIL, {"domain": domain}))
         if target.is_address:
             report.address = audit_address(target, dmarc, sent_as=sent_as)
     report.elapsed = time.monotonic() - started

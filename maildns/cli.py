@@ -1,7 +1,8 @@
 """Command line: python -m maildns check TARGET... | spf DOMAIN --ip ADDR | report FILE...
 
 Exit status of check follows the monitoring-plugin convention: 0 pass, 1 warn,
-2 fail, 3 error (the worst over all targets), and 64 for bad input. report
+2 fail, 3 error or unknown (a part that could not be checked: the worst over
+all targets), and 64 for bad input. report
 exits 0 when every file is a report, 65 (EX_DATAERR) when one is not.
 """
 
@@ -27,13 +28,13 @@ from .check import DEFAULT_DOMAIN_TIMEOUT, check_domains
 from .dns import DEFAULT_TIMEOUT, Resolver
 from .errors import MailDNSError
 from .names import parse_target, to_ascii
+from .providers import PROVIDERS
 from .report import DomainReport, Status, worst
 
 EXIT_USAGE = 64
 EXIT_NOT_A_REPORT = 65
-EXIT_CODES = {Status.PASS: 0, Status.WARN: 1, Status.FAIL: 2, Status.ERROR: 3}
-# Worst first, as monitoring reads it: a known failure outranks an unknown answer.
-_EXIT_RANK = [Status.FAIL, Status.ERROR, Status.WARN, Status.PASS]
+# 3 is UNKNOWN to monitoring systems: a DNS that did not answer, or a part nothing could judge.
+EXIT_CODES = {Status.PASS: 0, Status.WARN: 1, Status.FAIL: 2, Status.ERROR: 3, Status.UNKNOWN: 3}
 SPF_EXIT_CODES = {"pass": 0, "none": 1, "neutral": 1, "softfail": 1, "fail": 2, "permerror": 2, "temperror": 3}
 
 
@@ -51,7 +52,7 @@ def build_parser() -> argparse.ArgumentParser:
         prog="maildns",
         description="Check whether mail sent from a domain will pass SPF, DKIM and DMARC, "
         "and print the DNS records to publish.",
-        epilog="Exit status: 0 pass, 1 warn, 2 fail, 3 error (worst over the targets), 64 bad input.",
+        epilog="Exit status: 0 pass, 1 warn, 2 fail, 3 error or unknown (worst over the targets), 64 bad input.",
     )
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     check = commands.add_parser(
@@ -64,7 +65,9 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument(
         "--provider",
         default="odoo",
-        help="who sends the mail: odoo (default), google, microsoft, or ip:ADDR[,ADDR] for your own server",
+        help="who sends the mail: odoo (default), "
+        + ", ".join(name for name in PROVIDERS if name != "odoo")
+        + ", ip:ADDR[,ADDR] for your own server, or unknown (your own server, its addresses not known)",
     )
     check.add_argument(
         "--dkim-selector",
@@ -215,7 +218,7 @@ def render(report: DomainReport) -> str:
     ):
         if part is None or not part.checked:
             continue
-        lines.append(f"  {title:<8}{part.status.upper():<6}{record or ''}".rstrip())
+        lines.append(f"  {title:<8}{part.status.upper():<8}{record or ''}".rstrip())
         if part is report.dmarc:
             lines.extend(f"          {line}" for line in _dmarc_details(report.domain, report.dmarc))
         for problem in part.problems:

@@ -8,6 +8,7 @@ of another party sit before it), and fails with dkim.wrong_target when none is.
 import base64
 import binascii
 from collections.abc import Iterable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 from .dns import Lookup, Outcome, Resolver
@@ -15,7 +16,16 @@ from .providers import Provider
 from .report import DkimReport, Record, Status
 from .tags import TagList, parse_tags
 
-__all__ = ["InvalidKey", "KeyRecord", "TagList", "audit_dkim", "parse_key_record", "parse_tags", "rsa_modulus_bits"]
+__all__ = [
+    "COMMON_SELECTORS",
+    "InvalidKey",
+    "KeyRecord",
+    "TagList",
+    "audit_dkim",
+    "parse_key_record",
+    "parse_tags",
+    "rsa_modulus_bits",
+]
 
 WEAK_BITS = 2048
 BROKEN_BITS = 1024
@@ -24,6 +34,27 @@ ED25519_KEY_BYTES = 32
 # The selector shown in a report is the best one checked.
 _PREFERENCE = (Status.PASS, Status.WARN, Status.ERROR, Status.FAIL)
 _SEQUENCE, _INTEGER, _BIT_STRING = 0x30, 0x02, 0x03
+# The selectors mail servers and their set-up guides use when nobody chose one (OpenDKIM's and cPanel's
+# "default", Postfix guides' "mail" and "dkim", Microsoft's and Google's...), asked for a sender whose
+# selector is not fixed, after those the receivers reported and the provider's usual ones.
+COMMON_SELECTORS = (
+    "default",
+    "mail",
+    "dkim",
+    "selector1",
+    "selector2",
+    "google",
+    "k1",
+    "k2",
+    "s1",
+    "s2",
+    "smtp",
+    "key1",
+    "dkim1",
+    "email",
+)
+# Selectors asked at once while searching: enough for the list above in one round trip.
+SEARCH_WORKERS = 16
 
 
 class InvalidKey(ValueError):
@@ -115,14 +146,34 @@ def audit_dkim(
     *,
     resolver: Resolver,
     deadline: float | None = None,
+    reported: Iterable[str] = (),
 ) -> DkimReport:
-    """Check the DKIM keys of `domain` for the provider's selectors (or the ones given); never raises.
+    """Check the DKIM keys of `domain` for the selectors given, else the provider's; never raises.
 
-    With no selector at all, only probe whether anything is published under _domainkey.
+    A sender whose selector is not fixed (a server of one's own, Mailgun, Amazon SES, Zoho Mail...) has its
+    key searched: at the selectors receivers `reported` for the domain (in DMARC aggregate reports), then at
+    the provider's usual ones and COMMON_SELECTORS, each asked once, at the same time. What no search finds is
+    unknown (dkim.selector_unknown), never a pass; a domain with nothing under _domainkey has no key at all.
     """
-    chosen = provider.dkim_selectors if selectors is None else tuple(selectors)
-    if not chosen:
-        return _probe(domain, resolver=resolver, deadline=deadline)
+    chosen = tuple(selectors or ())
+    if chosen:
+        return _judge_selectors(domain, provider, chosen, "given", resolver=resolver, deadline=deadline)
+    if provider.fixed_selectors:
+        return _judge_selectors(
+            domain, provider, provider.dkim_selectors, "provider", resolver=resolver, deadline=deadline
+        )
+    return _search(domain, provider, tuple(reported), resolver=resolver, deadline=deadline)
+
+
+def _judge_selectors(
+    domain: str,
+    provider: Provider,
+    chosen: tuple[str, ...],
+    source: str,
+    *,
+    resolver: Resolver,
+    deadline: float | None,
+) -> DkimReport:
     checked = [_check_selector(domain, provider, selector, resolver=resolver, deadline=deadline) for selector in chosen]
     best = min(checked, key=lambda part: _PREFERENCE.index(part.status))
     report = DkimReport(
@@ -132,11 +183,55 @@ def audit_dkim(
         key_type=best.key_type,
         key_bits=best.key_bits,
         selectors_checked=chosen,
+        selector_source=source,
     )
     # Every selector asked for must work: Microsoft signs with selector1 or selector2 as it rotates its keys.
     for part in checked:
         report.problems.extend(part.problems)
     return report
+
+
+def _search(
+    domain: str, provider: Provider, reported: tuple[str, ...], *, resolver: Resolver, deadline: float | None
+) -> DkimReport:
+    """Find the key of a sender whose selector is not fixed, and judge the selectors found."""
+    probe = _probe(domain, resolver=resolver, deadline=deadline)
+    params = {"domain": domain, "provider": provider.label}
+    if probe.problems:
+        return probe
+    if probe.domainkey_exists is False:
+        probe.add("dkim.no_key", Status.FAIL, params)
+        return probe
+    candidates = tuple(
+        dict.fromkeys(selector.lower() for selector in (*reported, *provider.dkim_guesses, *COMMON_SELECTORS))
+    )
+    names = [f"{selector}._domainkey.{domain}" for selector in candidates]
+    with ThreadPoolExecutor(max_workers=min(SEARCH_WORKERS, len(names))) as pool:
+        lookups = list(pool.map(lambda name: resolver.lookup(name, "TXT", deadline=deadline), names))
+    found = tuple(selector for selector, lookup in zip(candidates, lookups, strict=True) if _holds_key(lookup))
+    if not found:
+        report = DkimReport(domainkey_exists=True, selectors_tried=candidates)
+        faults = [lookup for lookup in lookups if lookup.failed]
+        if faults:
+            # A selector the DNS did not answer about may be the one: the search is not over.
+            report.add(faults[0].fault_code, Status.ERROR, faults[0].fault_params)
+        else:
+            report.add("dkim.selector_unknown", Status.UNKNOWN, {**params, "tried": ", ".join(candidates)})
+        return report
+    source = "reported" if found[0] in {selector.lower() for selector in reported} else "common"
+    # Of the keys found, the one receivers reported first, else the first of the list: that is the one judged.
+    report = _judge_selectors(domain, provider, found[:1], source, resolver=resolver, deadline=deadline)
+    report.selectors_tried = candidates
+    report.domainkey_exists = True
+    report.add("dkim.selector_found", Status.INFO, {**params, "selector": found[0]})
+    return report
+
+
+def _holds_key(lookup: Lookup) -> bool:
+    """Whether a selector's answer is a DKIM key record (a TXT with p=, at the name or at the end of its CNAMEs)."""
+    if not lookup.answered:
+        return False
+    return any("p=" in text.replace(" ", "").lower() for text in lookup.records)
 
 
 def _probe(domain: str, *, resolver: Resolver, deadline: float | None) -> DkimReport:
@@ -202,7 +297,10 @@ def _missing(report: DkimReport, name: str, provider: Provider, lookup: Lookup, 
     elif cname is not None:
         report.add("dkim.missing", Status.FAIL, {**params, "target": cname.value.rstrip(".")}, cname)
     elif provider.expects_cname:
-        report.add("dkim.missing_cname", Status.FAIL, params)
+        # The target depends on the account: the record to publish shows its shape, as the console gives it.
+        example = provider.dkim_cname_example
+        shape = Record(name, "CNAME", example.format(selector=name.split(".", 1)[0]) + ".") if example else None
+        report.add("dkim.missing_cname", Status.FAIL, params, shape)
     else:
         key = Record(name, "TXT", "v=DKIM1; k=rsa; p=<public key>")
         report.add("dkim.missing_key", Status.FAIL, params, key)

@@ -3,6 +3,7 @@
 import re
 from dataclasses import dataclass
 
+from .address import is_free_mail
 from .dns import Lookup, Outcome, Resolver
 from .errors import InvalidTarget
 from .names import to_ascii
@@ -451,13 +452,19 @@ def _policy_or(tags: dict[str, str], name: str, default: str) -> str:
 
 
 def _judge_alignment(report: DmarcReport, domain: str, provider: Provider, spf: SpfReport, dkim: DkimReport) -> None:
-    # The provider's bounce address (Return-Path) is on the checked domain itself, so an SPF pass is
-    # aligned even under aspf=s.
-    report.spf_aligned = spf.sender_authorized
+    # With the bounce address on the checked domain, an SPF pass is aligned even under aspf=s; with a bounce
+    # address elsewhere (the provider's domain, or a subdomain the check cannot name), DKIM alone is judged.
+    report.return_path = provider.return_path
+    report.spf_aligned = spf.sender_authorized if provider.spf_aligns else False
     report.dkim_aligned = _dkim_aligned(dkim)
     verdicts = (report.spf_aligned, report.dkim_aligned)
     report.provider_can_pass = True if True in verdicts else (False if None not in verdicts else None)
-    if report.provider_can_pass is False and report.effective_policy in ("quarantine", "reject"):
+    if is_free_mail(domain):
+        # Only the service's own servers pass its DMARC, whatever sends as it and whatever its DNS shows.
+        report.provider_can_pass = False
+    enforced = report.effective_policy in ("quarantine", "reject")
+    params = {"domain": domain, "provider": provider.label, "policy": report.effective_policy}
+    if report.provider_can_pass is False and enforced:
         outcome = "reject" if report.effective_policy == "reject" else "quarantine"
         report.advice = (
             f"Neither SPF nor DKIM of {domain} authorizes {provider.label}: with p={report.effective_policy}, "
@@ -465,15 +472,17 @@ def _judge_alignment(report: DmarcReport, domain: str, provider: Provider, spf: 
         )
         # The policy is sound, but the provider's mail fails it: what receivers do with that mail is the verdict.
         status = Status.FAIL if outcome == "reject" else Status.WARN
-        params = {"domain": domain, "provider": provider.label, "policy": report.effective_policy}
-        report.add("dmarc.provider_fails", status, params)
+        dkim_only = not provider.spf_aligns and not is_free_mail(domain)
+        report.add("dmarc.provider_fails_dkim" if dkim_only else "dmarc.provider_fails", status, params)
+    elif report.provider_can_pass is None and enforced and Status.ERROR not in (spf.status, dkim.status):
+        report.add("dmarc.provider_unknown", Status.UNKNOWN, params)
 
 
 def _dkim_aligned(dkim: DkimReport) -> bool | None:
     """Whether the provider's DKIM signature passes aligned; None when unknown."""
-    if not dkim.checked:
+    if not dkim.checked or dkim.domainkey_exists is False:
         return False
-    if not dkim.selectors_checked or dkim.status is Status.ERROR:
+    if not dkim.selectors_checked or dkim.status in (Status.ERROR, Status.UNKNOWN):
         return None
     # The key sits under this domain's _domainkey, so the signature's d= is the domain itself: aligned
     # under adkim=s as well as r. A key under 1024 bits (fail) is ignored by receivers.

@@ -31,6 +31,11 @@ MESSAGES: dict[str, str] = {
         "The domain %(domain)s does not exist in DNS: check the spelling, or register the domain before "
         "sending mail from it."
     ),
+    "domain.free_mail": _(
+        "%(domain)s is a public email service: only its own servers can send as %(domain)s, and its DMARC "
+        "policy tells receivers to refuse or junk what others send. Give your users addresses on a domain "
+        "you manage."
+    ),
     # DNS faults. Timeouts, refusals and unusable replies come from the DNS server this check asks (the
     # configured one, or the system's); SERVFAIL is that server saying the domain's own name servers failed.
     "dns.timeout": _(
@@ -98,7 +103,15 @@ MESSAGES: dict[str, str] = {
         "(+all in %(where)s): end the record with ~all or -all instead."
     ),
     "spf.sender_not_authorized": _(
-        "The SPF record of %(domain)s does not authorize %(provider)s's servers: add %(mechanism)s right after v=spf1."
+        "The SPF record of %(domain)s does not authorize %(provider)s: add %(mechanism)s right after v=spf1."
+    ),
+    "spf.sender_unknown": _(
+        "Whether the SPF record of %(domain)s authorizes %(provider)s is not known: the public addresses it sends "
+        "from are not. Give them (in the settings: Sending addresses), so that this can be checked."
+    ),
+    "spf.return_path_elsewhere": _(
+        "%(provider)s sends with a bounce address that is not %(domain)s itself, so receivers check SPF against "
+        "that address and not against the SPF record of %(domain)s: DMARC passes through DKIM (see below)."
     ),
     "spf.all_not_last": _(
         "The SPF record of %(domain)s has %(all)s before other terms: receivers stop reading at %(all)s and "
@@ -132,6 +145,19 @@ MESSAGES: dict[str, str] = {
         "%(name)s reaches %(provider)s's key through %(via)s, which another party runs: signing works, but "
         "stops working if that name changes. Point the CNAME straight at %(provider)s's key."
     ),
+    "dkim.selector_unknown": _(
+        "No DKIM key of %(domain)s was found for %(provider)s, at the selectors receivers reported or at the "
+        "common ones (%(tried)s): whether its mail is signed is not known. Give the DKIM selector it signs "
+        "with (in the settings: DKIM selectors), so that its key can be checked."
+    ),
+    "dkim.no_key": _(
+        "%(domain)s publishes no DKIM key at all (nothing under _domainkey.%(domain)s): the mail %(provider)s "
+        "sends is not signed for %(domain)s. Set up DKIM for %(domain)s in %(provider)s and publish its key."
+    ),
+    "dkim.selector_found": _(
+        "The DKIM key of %(domain)s was found at the selector %(selector)s: it is the one checked. If "
+        "%(provider)s signs with another one, give it in the settings (DKIM selectors)."
+    ),
     "dkim.syntax": _("The DKIM record at %(name)s is unusable: %(detail)s. Publish the key again."),
     "dkim.revoked": _(
         "The key at %(name)s is revoked (empty p=): nothing signed with it passes. Publish the current key."
@@ -148,6 +174,15 @@ MESSAGES: dict[str, str] = {
     "dmarc.provider_fails": _(
         "Neither SPF nor DKIM of %(domain)s authorizes %(provider)s, and its DMARC policy is %(policy)s: receivers "
         "apply it to the mail %(provider)s sends as %(domain)s. Authorize %(provider)s in SPF and DKIM (see above)."
+    ),
+    "dmarc.provider_fails_dkim": _(
+        "%(provider)s sends with a bounce address of its own, so only its DKIM signature can pass the DMARC "
+        "policy of %(domain)s (%(policy)s), and it does not: receivers apply the policy to the mail %(provider)s "
+        "sends as %(domain)s. Publish %(provider)s's DKIM records (see above)."
+    ),
+    "dmarc.provider_unknown": _(
+        "Whether the mail %(provider)s sends as %(domain)s passes its DMARC policy (%(policy)s) is not known: "
+        "neither SPF nor DKIM could be checked for it (see above)."
     ),
     "dmarc.policy_none": _(
         "The DMARC policy that applies to %(domain)s (published at _dmarc.%(record_domain)s) is none: receivers "
@@ -186,6 +221,10 @@ MESSAGES: dict[str, str] = {
         "The DMARC policy of %(domain)s is quarantine: mail that Odoo sends as %(address)s lands in spam. Give "
         "this user an address on a domain you manage, or, if %(domain)s is yours, authorize the servers Odoo "
         "sends through in its SPF and DKIM records."
+    ),
+    "address.dmarc_unknown": _(
+        "The DMARC policy of %(domain)s is %(policy)s, and whether the mail Odoo sends as %(address)s passes it "
+        "is not known: the check of %(domain)s says what is missing."
     ),
     "address.rewritten": _(
         "Odoo sends the mail of %(address)s as its notifications address, with the author's name: the DMARC "

@@ -20,6 +20,7 @@ rendered by maildns.messages, like problems; chosen_sender() gives the same
 for a provider the administrator picked.
 """
 
+import fnmatch
 import ipaddress
 import socket
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -29,24 +30,51 @@ from .dns import Resolver
 from .errors import InvalidProvider
 from .messages import PLACEHOLDERS, _, render
 
+# Where a provider's bounce address (Return-Path, the domain SPF checks) is. DMARC counts an SPF pass only
+# when that domain is the From domain or shares its organizational domain.
+RETURN_PATH_CUSTOMER = "customer"  # the checked domain itself: its SPF record decides, and aligns.
+# A subdomain of the customer's that the provider's own records set up (SendGrid's em1234 CNAME, Postmark's
+# pm-bounces): its name is the account's, so the check cannot ask it, and DMARC is judged on DKIM.
+RETURN_PATH_SUBDOMAIN = "subdomain"
+RETURN_PATH_PROVIDER = "provider"  # the provider's own domain: SPF never aligns, DKIM alone carries DMARC.
+RETURN_PATHS = (RETURN_PATH_CUSTOMER, RETURN_PATH_SUBDOMAIN, RETURN_PATH_PROVIDER)
+
 
 @dataclass(frozen=True)
 class Provider:
-    """How one sending service is authorized in a domain's DNS."""
+    """How one sending service is authorized in a domain's DNS.
+
+    dkim_selectors: the selectors the provider fixes; none when each account has its own (Mailgun, Amazon
+    SES, Zoho Mail, a server of one's own): the check then searches the key (maildns.dkim), first at
+    dkim_guesses. spf_include: the include the provider asks for; spf_alternatives: the regional ones that
+    authorize it as well. return_path: see RETURN_PATHS; with anything but the customer's own envelope the
+    SPF include is not what passes DMARC, and nobody is told to add it.
+    """
 
     name: str
     label: str
     spf_include: str | None = None
+    spf_alternatives: tuple[str, ...] = ()
     dkim_selectors: tuple[str, ...] = ()
-    # Exact CNAME target of a selector, "{selector}" and "{domain_dashed}" filled in.
+    # Exact CNAME target of a selector: "{selector}", "{index}" (1 for the first selector) and
+    # "{domain_dashed}" filled in.
     dkim_cname_target: str | None = None
-    # Accepted CNAME target suffixes when the exact target depends on the customer's tenant.
+    # Accepted CNAME target suffixes when the exact target depends on the customer's account.
     dkim_cname_suffixes: tuple[str, ...] = ()
+    # What the provider's console shows as the CNAME target, for a record to publish whose target depends
+    # on the account ("{selector}" filled in).
+    dkim_cname_example: str | None = None
+    # Selectors the provider's accounts often get, tried first when none is fixed.
+    dkim_guesses: tuple[str, ...] = ()
+    return_path: str = RETURN_PATH_CUSTOMER
     sender_ips: tuple[str, ...] = ()
-    # The SMTP hosts the provider documents ("*." for any name under a domain), and the domains whose
-    # hosts are all its own: either identifies the provider behind an outgoing mail server.
+    # The SMTP hosts the provider documents ("*" for any labels), and the domains whose hosts are all its
+    # own mail servers (not a hosting company's, whose customers' machines have names there too): either
+    # identifies the provider behind an outgoing mail server.
     smtp_hosts: tuple[str, ...] = ()
     smtp_host_suffixes: tuple[str, ...] = ()
+    # Where the records above come from: the provider's own documentation.
+    source: str | None = None
 
     @property
     def self_hosted(self) -> bool:
@@ -56,11 +84,27 @@ class Provider:
     def expects_cname(self) -> bool:
         return bool(self.dkim_cname_target or self.dkim_cname_suffixes)
 
+    @property
+    def fixed_selectors(self) -> bool:
+        """Whether the provider signs with selectors known in advance (else each account has its own)."""
+        return bool(self.dkim_selectors)
+
+    @property
+    def spf_aligns(self) -> bool:
+        """Whether an SPF pass of the checked domain counts for DMARC: the Return-Path is the domain's own."""
+        return self.return_path == RETURN_PATH_CUSTOMER
+
+    @property
+    def known_sender(self) -> bool:
+        """Whether the check knows who sends: a provider of the catalogue or a server of known addresses."""
+        return bool(self.spf_include or self.sender_ips or self.dkim_selectors or not self.spf_aligns)
+
     def expected_cname(self, selector: str, domain: str) -> str | None:
         """The exact name a selector's CNAME must point to, when the provider fixes it."""
         if not self.dkim_cname_target:
             return None
-        return self.dkim_cname_target.format(selector=selector, domain_dashed=domain.replace(".", "-"))
+        index = self.dkim_selectors.index(selector) + 1 if selector in self.dkim_selectors else 1
+        return self.dkim_cname_target.format(selector=selector, index=index, domain_dashed=domain.replace(".", "-"))
 
     def accepts_cname(self, selector: str, domain: str, target: str) -> bool:
         target = target.lower().rstrip(".")
@@ -69,11 +113,14 @@ class Provider:
             return target == expected
         return any(target == suffix or target.endswith("." + suffix) for suffix in self.dkim_cname_suffixes)
 
+    def authorizing_includes(self) -> tuple[str, ...]:
+        """The SPF includes any of which authorizes this provider's servers, lower case."""
+        return tuple(name.lower() for name in (self.spf_include, *self.spf_alternatives) if name)
+
     def runs_smtp_host(self, host: str) -> bool:
         """Whether `host` (lower case, no final dot) is one of this provider's SMTP servers."""
-        for pattern in self.smtp_hosts:
-            if host == pattern or (pattern.startswith("*.") and host.endswith(pattern[1:])):
-                return True
+        if any(fnmatch.fnmatchcase(host, pattern) for pattern in self.smtp_hosts):
+            return True
         return any(host == suffix or host.endswith("." + suffix) for suffix in self.smtp_host_suffixes)
 
     def spf_mechanism(self) -> str:
@@ -93,6 +140,7 @@ PROVIDERS: dict[str, Provider] = {
             spf_include="_spf.odoo.com",
             dkim_selectors=("odoo",),
             dkim_cname_target="odoo._domainkey.odoo.com",
+            source="https://www.odoo.com/documentation/19.0/applications/general/email_communication/email_domain.html",
         ),
         Provider(
             name="google",
@@ -101,6 +149,7 @@ PROVIDERS: dict[str, Provider] = {
             dkim_selectors=("google",),
             smtp_hosts=("smtp.gmail.com", "smtp-relay.gmail.com", "aspmx.l.google.com"),
             smtp_host_suffixes=("gmail.com", "google.com", "googlemail.com"),
+            source="https://support.google.com/a/answer/33786 (SPF), https://support.google.com/a/answer/174124 (DKIM)",
         ),
         Provider(
             name="microsoft",
@@ -110,6 +159,118 @@ PROVIDERS: dict[str, Provider] = {
             dkim_cname_suffixes=("onmicrosoft.com", "dkim.mail.microsoft"),
             smtp_hosts=("smtp.office365.com", "*.mail.protection.outlook.com"),
             smtp_host_suffixes=("office365.com", "outlook.com", "microsoft.com"),
+            source="https://learn.microsoft.com/defender-office-365/email-authentication-dkim-configure",
+        ),
+        # Automated security (the default): three CNAMEs, s1 and s2 for DKIM and em<number> for the bounce
+        # address on a subdomain of the customer's; no include at the apex.
+        Provider(
+            name="sendgrid",
+            label="SendGrid",
+            spf_include="sendgrid.net",
+            dkim_selectors=("s1", "s2"),
+            dkim_cname_suffixes=("sendgrid.net",),
+            dkim_cname_example="{selector}.domainkey.u<account>.wl<number>.sendgrid.net",
+            return_path=RETURN_PATH_SUBDOMAIN,
+            smtp_hosts=("smtp.sendgrid.net",),
+            smtp_host_suffixes=("sendgrid.net",),
+            source="https://www.twilio.com/docs/sendgrid/ui/account-and-settings/how-to-set-up-domain-authentication",
+        ),
+        # The DKIM key is a TXT record at a selector Mailgun picks per domain (shown under Domain settings,
+        # DNS records); the bounce address is on the domain added to Mailgun.
+        Provider(
+            name="mailgun",
+            label="Mailgun",
+            spf_include="mailgun.org",
+            dkim_guesses=("mx", "k1", "smtp", "krs", "pic", "mailo", "email", "mg"),
+            smtp_hosts=("smtp.mailgun.org", "smtp.eu.mailgun.org"),
+            smtp_host_suffixes=("mailgun.org",),
+            source="https://documentation.mailgun.com/docs/mailgun/user-manual/domains/domains-verify",
+        ),
+        # Easy DKIM: three CNAMEs <token>._domainkey -> <token>.dkim.amazonses.com, tokens of the account.
+        # The bounce address is a subdomain of amazonses.com unless a custom MAIL FROM domain is set up.
+        Provider(
+            name="amazon_ses",
+            label="Amazon SES",
+            spf_include="amazonses.com",
+            dkim_cname_suffixes=("dkim.amazonses.com",),
+            dkim_cname_example="{selector}.dkim.amazonses.com",
+            return_path=RETURN_PATH_PROVIDER,
+            smtp_hosts=("email-smtp.*.amazonaws.com", "email-smtp-fips.*.amazonaws.com"),
+            source="https://docs.aws.amazon.com/ses/latest/dg/send-email-authentication-dkim-easy.html, "
+            "https://docs.aws.amazon.com/ses/latest/dg/send-email-authentication-spf.html",
+        ),
+        # Domain authentication: a brevo-code TXT, two DKIM CNAMEs and a DMARC record. The bounce address
+        # is on Brevo's own domain, so DKIM alone passes DMARC and no SPF include is asked for.
+        Provider(
+            name="brevo",
+            label="Brevo",
+            dkim_selectors=("brevo1", "brevo2"),
+            dkim_cname_target="b{index}.{domain_dashed}.dkim.brevo.com",
+            return_path=RETURN_PATH_PROVIDER,
+            smtp_hosts=("smtp-relay.brevo.com", "smtp-relay.sendinblue.com"),
+            smtp_host_suffixes=("brevo.com", "sendinblue.com"),
+            source="https://help.brevo.com/hc/en-us/articles/12163873383186-Authenticate-your-domain-with-Brevo-"
+            "Brevo-code-DKIM-DMARC",
+        ),
+        # SPF include and a DKIM TXT record at mailjet._domainkey; the bounce address is Mailjet's own.
+        Provider(
+            name="mailjet",
+            label="Mailjet",
+            spf_include="spf.mailjet.com",
+            dkim_selectors=("mailjet",),
+            return_path=RETURN_PATH_PROVIDER,
+            smtp_hosts=("in-v3.mailjet.com", "in.mailjet.com"),
+            smtp_host_suffixes=("mailjet.com",),
+            source="https://documentation.mailjet.com/hc/en-us/articles/360042412734-Authenticating-Domains-with-SPF-DKIM",
+        ),
+        # A DKIM TXT record at a dated selector of the account (20240101123456pm) and a Return-Path CNAME
+        # pm-bounces -> pm.mtasv.net: both on the customer's domain, no SPF include needed.
+        Provider(
+            name="postmark",
+            label="Postmark",
+            spf_include="spf.mtasv.net",
+            return_path=RETURN_PATH_SUBDOMAIN,
+            smtp_hosts=("smtp.postmarkapp.com", "smtp-broadcasts.postmarkapp.com"),
+            smtp_host_suffixes=("postmarkapp.com",),
+            source="https://postmarkapp.com/support/article/1046-how-do-i-verify-a-domain",
+        ),
+        # An include per data centre, and a DKIM TXT record at a selector the administrator names in the
+        # admin console (Domains, Email Authentication, DKIM); mail leaves with the mailbox's own address.
+        Provider(
+            name="zoho",
+            label="Zoho Mail",
+            spf_include="zoho.com",
+            spf_alternatives=("zoho.eu", "zoho.in", "zoho.com.au", "zoho.com.cn", "zohomail.com", "zohomail.eu"),
+            dkim_guesses=("zmail", "zoho"),
+            smtp_hosts=("smtp.zoho.com", "smtppro.zoho.com", "smtp.zoho.eu", "smtppro.zoho.eu", "smtp.zoho.in"),
+            smtp_host_suffixes=("zoho.com", "zoho.eu", "zoho.in", "zoho.com.au", "zohomail.com"),
+            source="https://www.zoho.com/mail/help/adminconsole/spf-configuration.html, "
+            "https://www.zoho.com/mail/help/adminconsole/dkim-configuration.html",
+        ),
+        # MX Plan, Email Pro and Exchange: include:mx.ovh.com, and two DKIM CNAMEs per account
+        # (ovhmo<number>-selector1._domainkey -> ...dkim.mail.ovh.net).
+        Provider(
+            name="ovh",
+            label="OVHcloud",
+            spf_include="mx.ovh.com",
+            dkim_cname_suffixes=("dkim.mail.ovh.net",),
+            dkim_cname_example="{selector}._domainkey.<number>.xx.dkim.mail.ovh.net",
+            smtp_hosts=("ssl0.ovh.net", "*.mail.ovh.net"),
+            source="https://help.ovhcloud.com/csm/en-dns-spf-record, https://help.ovhcloud.com/csm/en-dns-zone-dkim",
+        ),
+        # The SPF include of the account's region, and DKIM CNAMEs s1-ionos and s2-ionos (plus one of the
+        # account, s<number>) to <selector>.dkim.ionos.com.
+        Provider(
+            name="ionos",
+            label="IONOS",
+            spf_include="_spf-eu.ionos.com",
+            spf_alternatives=("_spf-us.ionos.com", "_spf.perfora.net", "_spf.kundenserver.de"),
+            dkim_selectors=("s1-ionos", "s2-ionos"),
+            dkim_cname_target="s{index}.dkim.ionos.com",
+            smtp_hosts=("smtp.ionos.*", "smtp.ionos.co.uk", "smtp.1and1.*", "auth.smtp.1and1.*"),
+            source="https://www.ionos.com/help/domains/configuring-mail-servers-and-other-related-records/"
+            "using-an-spf-record-to-prevent-spam/, https://www.ionos.de/hilfe/domains/"
+            "mailserver-und-verwandte-records-konfigurieren/e-mail-authentifizierung-mit-dkim",
         ),
     )
 }
@@ -118,7 +279,7 @@ SELF_HOSTED = "self_hosted"
 # A server of one's own whose public addresses are not known yet (this machine's mail server, a relay at
 # private addresses): SPF can say nothing of it, DKIM is probed for any key, DMARC is judged as unknown.
 UNKNOWN_SENDER = "unknown"
-UNKNOWN_PROVIDER = Provider(name=UNKNOWN_SENDER, label=_("your mail server (its public addresses are not known)"))
+UNKNOWN_PROVIDER = Provider(name=UNKNOWN_SENDER, label=_("your own mail server"))
 # (key, English label) of what a settings screen offers; see the module's docstring.
 PROVIDER_CHOICES: list[tuple[str, str]] = [
     (AUTO, "Detect automatically"),
@@ -156,7 +317,7 @@ def self_hosted(addresses: "list[str] | tuple[str, ...]") -> Provider:
             raise InvalidProvider(f"{address.strip()!r} is not an IP address") from None
     if not normalized:
         raise InvalidProvider("a self-hosted provider needs at least one IP address")
-    return Provider(name="ip:" + ",".join(normalized), label=_("Self-hosted server"), sender_ips=tuple(normalized))
+    return Provider(name="ip:" + ",".join(normalized), label=_("your own mail server"), sender_ips=tuple(normalized))
 
 
 def _ip_mechanism(address: str) -> str:

@@ -17,22 +17,28 @@ class Status(StrEnum):
     """How a finding, a part or a whole report stands.
 
     INFO is for problems only: a fact worth showing (how the mail goes out) that changes no verdict.
-    Parts and reports are pass, warn, error or fail; an INFO problem leaves them at pass.
+    Parts and reports are pass, warn, unknown, error or fail; an INFO problem leaves them at pass.
+    UNKNOWN is what the check could not judge for want of a fact only the administrator has (the public
+    addresses of a server of one's own, a DKIM selector nobody published where it can be found): never
+    a pass, and the finding says what to give. ERROR is the DNS failing to answer.
     """
 
     INFO = "info"
     PASS = "pass"
     WARN = "warn"
+    UNKNOWN = "unknown"
     ERROR = "error"
     FAIL = "fail"
 
 
-# fail outranks error: a known failure is worse news than an unknown answer.
-_RANK = {Status.INFO: -1, Status.PASS: 0, Status.WARN: 1, Status.ERROR: 2, Status.FAIL: 3}
+# fail outranks error: a known failure is worse news than an unknown answer. A part left unjudged outranks
+# a warning: its verdict, the one that matters, is missing.
+_RANK = {Status.INFO: -1, Status.PASS: 0, Status.WARN: 1, Status.UNKNOWN: 2, Status.ERROR: 3, Status.FAIL: 4}
 
 
 def worst(statuses) -> Status:
-    """The overall status of several: fail, else error, else warn, else pass (info counts as pass)."""
+    """The overall status of several: fail, else error, else unknown, else warn, else pass (info counts as
+    pass)."""
     return max((Status.PASS, *statuses), key=_RANK.__getitem__)
 
 
@@ -142,6 +148,11 @@ class DkimReport(_Part):
     selectors_checked: tuple[str, ...] = ()
     # Without a selector: whether anything exists under _domainkey (None when not probed).
     domainkey_exists: bool | None = None
+    # Where the selectors checked come from: "given" (the caller's), "provider" (fixed by the provider),
+    # "reported" (by receivers, in DMARC aggregate reports) or "common" (found among common selectors).
+    selector_source: str | None = None
+    # The selectors asked while searching for the key of a sender whose selector is not fixed.
+    selectors_tried: tuple[str, ...] = ()
 
 
 @dataclass
@@ -154,6 +165,9 @@ class DmarcReport(_Part):
     spf_aligned: bool | None = None
     dkim_aligned: bool | None = None
     provider_can_pass: bool | None = None
+    # Where the provider's bounce address (Return-Path) is: "customer" (the checked domain), "subdomain"
+    # (a subdomain its own records set up) or "provider" (its own domain, so SPF never aligns).
+    return_path: str | None = None
     strict_alignment: bool = False
     obsolete_tags: tuple[str, ...] = ()
     advice: str | None = None

@@ -73,7 +73,9 @@ def audit_spf(
         _add_fault(report, lookup)
         return report
     records = select_records(lookup.records)
-    if not records:
+    if not records and not _judges_sender(provider):
+        _report_unjudged(report, domain, provider)
+    elif not records:
         _report_missing(report, domain, provider, resolver, deadline)
     elif len(records) > 1:
         _report_multiple(report, domain, records)
@@ -90,6 +92,22 @@ def _report_missing(
     report.suggested_dns_lookups = provider_lookups(provider, resolver=resolver, deadline=deadline)
     params = {"domain": domain, "provider": provider.label}
     report.add("spf.missing", Status.FAIL, params, Record(domain, "TXT", report.suggested_record))
+
+
+def _judges_sender(provider: Provider) -> bool:
+    """Whether the SPF record of the checked domain decides for this sender's mail: its bounce address is on
+    the domain, and the servers are known (an include, or the addresses of a server of one's own)."""
+    return provider.spf_aligns and bool(provider.spf_include or provider.sender_ips)
+
+
+def _report_unjudged(report: SpfReport, domain: str, provider: Provider) -> None:
+    """Say why the record is not judged for the sender: its bounce address is elsewhere (SPF is checked
+    against another domain, and an include here could never align), or its servers are not known."""
+    params = {"domain": domain, "provider": provider.label}
+    if not provider.spf_aligns:
+        report.add("spf.return_path_elsewhere", Status.INFO, params)
+    else:
+        report.add("spf.sender_unknown", Status.UNKNOWN, params)
 
 
 def _report_multiple(report: SpfReport, domain: str, records: tuple[str, ...]) -> None:
@@ -110,7 +128,10 @@ def _audit_record(
         return
     tree = walk_record(record, domain, resolver=resolver, deadline=deadline)
     _report_tree(report, domain, tree)
-    report.sender_authorized = _sender_authorized(domain, provider, tree, resolver, deadline, report)
+    if _judges_sender(provider):
+        report.sender_authorized = _sender_authorized(domain, provider, tree, resolver, deadline, report)
+    else:
+        _report_unjudged(report, domain, provider)
     missing_provider = report.sender_authorized is False
     suggested = suggest_record(record, provider if missing_provider else None)
     fix = None
@@ -192,12 +213,9 @@ def _sender_authorized(
 ) -> bool | None:
     """True or False; None when a DNS fault leaves it unknown (reported on `report`)."""
     if provider.spf_include:
-        if provider.spf_include.lower() in tree.authorizing:
+        if any(include in tree.authorizing for include in provider.authorizing_includes()):
             return True
         return None if tree.faults else False
-    if not provider.sender_ips:
-        # A sender whose addresses are not known: nothing to judge.
-        return None
     outcomes = []
     for address in provider.sender_ips:
         result = check_host(address, domain, f"postmaster@{domain}", resolver=resolver, deadline=deadline)

@@ -20,7 +20,9 @@ ODOO = get_provider("odoo")
 def address_report(resolver, address, *, authorized=False):
     target = parse_target(address)
     spf = SpfReport(sender_authorized=authorized)
-    dmarc = audit_dmarc(target.domain, ODOO, spf=spf, dkim=DkimReport(), resolver=resolver)
+    # No key anywhere: DKIM known not to pass, so the verdict rests on SPF.
+    dkim = DkimReport(domainkey_exists=False)
+    dmarc = audit_dmarc(target.domain, ODOO, spf=spf, dkim=dkim, resolver=resolver)
     return audit_address(target, dmarc)
 
 
@@ -156,7 +158,9 @@ def test_verdict_from_stored_facts_is_the_verdict_of_the_check(resolver, address
     ("policy", "can_pass", "sent_as", "codes"),
     [
         ("reject", False, True, ["address.dmarc_reject"]),
-        ("reject", None, True, ["address.dmarc_reject"]),
+        ("reject", None, True, ["address.dmarc_unknown"]),
+        ("quarantine", None, True, ["address.dmarc_unknown"]),
+        ("none", None, True, []),
         ("reject", True, True, []),
         ("quarantine", False, True, ["address.dmarc_quarantine"]),
         ("none", False, True, []),
@@ -168,7 +172,9 @@ def test_verdict_from_stored_facts_is_the_verdict_of_the_check(resolver, address
 def test_address_verdict_without_dns(policy, can_pass, sent_as, codes):
     problems = address_verdict("Kim@Example.COM", effective_policy=policy, provider_can_pass=can_pass, sent_as=sent_as)
     assert [problem.code for problem in problems] == codes
-    assert all(problem.params == {"address": "Kim@example.com", "domain": "example.com"} for problem in problems)
+    expected = {"address": "Kim@example.com", "domain": "example.com"}
+    unknown = {**expected, "policy": policy}
+    assert all(problem.params == (unknown if problem.status is Status.UNKNOWN else expected) for problem in problems)
 
 
 def test_address_verdict_looks_free_mail_up_unless_told():

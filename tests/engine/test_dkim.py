@@ -216,12 +216,14 @@ def test_best_of_several_selectors_is_shown_and_all_are_judged(resolver):
     assert "old._domainkey" in report.problems[0].message
 
 
-def test_selectors_are_probed_when_none_is_given(resolver):
+def test_a_key_no_search_finds_is_unknown_and_no_key_at_all_fails(resolver):
     some = audit_dkim(f"probe-some.{ZONE}", OWN_SERVER, (), resolver=resolver)
     none = audit_dkim(f"probe-none.{ZONE}", OWN_SERVER, (), resolver=resolver)
     assert (some.domainkey_exists, none.domainkey_exists) == (True, False)
-    # A hint, not a verdict.
-    assert some.problems == [] and none.problems == []
+    # A key exists at a selector nobody named ("other"): not a pass, and the selectors asked are listed.
+    assert (some.codes(), some.status) == (["dkim.selector_unknown"], Status.UNKNOWN)
+    assert "default" in some.selectors_tried and "default, mail, dkim" in some.problems[0].params["tried"]
+    assert (none.codes(), none.status) == (["dkim.no_key"], Status.FAIL)
     assert none.selector is None and none.selectors_checked == ()
 
 

@@ -15,7 +15,7 @@ SIGNED = DkimReport(selector="odoo", selectors_checked=("odoo",))
 
 def dmarc(resolver, label, *, authorized=False, dkim=None):
     spf = SpfReport(sender_authorized=authorized)
-    return audit_dmarc(f"{label}.{ZONE}", ODOO, spf=spf, dkim=dkim or DkimReport(), resolver=resolver)
+    return audit_dmarc(f"{label}.{ZONE}", ODOO, spf=spf, dkim=dkim or SIGNED, resolver=resolver)
 
 
 @pytest.fixture
@@ -206,7 +206,7 @@ def test_testing_mode_applies_one_step_below(resolver):
 
 
 def test_provider_passes_through_spf_alone(resolver):
-    report = dmarc(resolver, "quarantined", authorized=True)
+    report = dmarc(resolver, "quarantined", authorized=True, dkim=DkimReport())
     assert (report.spf_aligned, report.dkim_aligned, report.provider_can_pass) == (True, None, True)
     assert report.advice is None
 
@@ -226,8 +226,11 @@ def test_provider_with_neither_is_told_what_receivers_do(resolver):
 
 
 def test_unknown_dkim_leaves_the_verdict_open(resolver):
-    report = dmarc(resolver, "quarantined")
+    report = dmarc(resolver, "quarantined", dkim=DkimReport())
     assert (report.spf_aligned, report.dkim_aligned, report.provider_can_pass) == (False, None, None)
+    # Not a pass: the policy is enforced and nothing could tell whether the mail passes it.
+    assert report.codes() == ["dmarc.provider_unknown"]
+    assert report.status is Status.UNKNOWN
 
 
 # DNS faults become problems, never exceptions.

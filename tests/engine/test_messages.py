@@ -45,6 +45,11 @@ SCENARIOS = [
     ("self-hosted.check.test", "ip:192.0.2.25", None),
     ("jo@yahoo.com", "odoo", None),
     ("kim@quarantined.dmarc-scenarios.test", "odoo", None),
+    ("sendgrid-no-dkim.providers.test", "sendgrid", None),
+    ("brevo-spf-only.providers.test", "brevo", None),
+    ("mailgun-no-include.providers.test", "mailgun", None),
+    ("own-default.providers.test", "ip:198.51.100.25", None),
+    ("kim@own-rare.providers.test", "unknown", None),
 ]
 FAULTS = [Fault.DROP, Fault.SERVFAIL, Fault.REFUSED, Fault.GARBAGE]
 

@@ -228,6 +228,8 @@ def test_a_sender_of_unknown_addresses_is_not_judged_by_spf_and_its_dkim_is_prob
     assert "spf.sender_not_authorized" not in report.codes()
     assert report.spf.sender_authorized is None
     assert report.spf.suggested_record is None
-    # The domain has a key at google._domainkey: the probe finds that something is published.
-    assert report.dkim.status is not Status.FAIL
-    assert report.dmarc.provider_can_pass is None
+    assert report.spf.codes() == ["spf.sender_unknown"] and report.spf.status is Status.UNKNOWN
+    # The domain has a key at google._domainkey: the search finds it among the common selectors.
+    assert (report.dkim.selector, report.dkim.selector_source) == ("google", "common")
+    assert report.dkim.status is Status.PASS
+    assert report.status is Status.UNKNOWN
