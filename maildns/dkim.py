@@ -7,6 +7,7 @@ of another party sit before it), and fails with dkim.wrong_target when none is.
 
 import base64
 import binascii
+import re
 from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -53,6 +54,12 @@ COMMON_SELECTORS = (
     "dkim1",
     "email",
 )
+# A selector is one or more LDH labels (RFC 6376 section 3.1): "s1", "2024.mail".
+_SELECTOR = re.compile(
+    r"^[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$"
+)
+MAX_NAME_LENGTH = 253
+MAX_REPORTED = 8
 # Selectors asked at once while searching: enough for the list above in one round trip.
 SEARCH_WORKERS = 16
 
@@ -202,6 +209,9 @@ def _search(
     if probe.domainkey_exists is False:
         probe.add("dkim.no_key", Status.FAIL, params)
         return probe
+    # Reported selectors come from strangers' reports: only the first few that can make a name are asked.
+    usable = (s for s in reported if _SELECTOR.match(s) and len(f"{s}._domainkey.{domain}") <= MAX_NAME_LENGTH)
+    reported = tuple(usable)[:MAX_REPORTED]
     candidates = tuple(
         dict.fromkeys(selector.lower() for selector in (*reported, *provider.dkim_guesses, *COMMON_SELECTORS))
     )

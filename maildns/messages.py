@@ -107,7 +107,7 @@ MESSAGES: dict[str, str] = {
     ),
     "spf.sender_unknown": _(
         "Whether the SPF record of %(domain)s authorizes %(provider)s is not known: the public addresses it sends "
-        "from are not. Give them (in the settings: Sending addresses), so that this can be checked."
+        "from are not. Give them (in the settings: Public sending addresses), so that this can be checked."
     ),
     "spf.return_path_elsewhere": _(
         "%(provider)s sends with a bounce address that is not %(domain)s itself, so receivers check SPF against "

@@ -48,6 +48,8 @@ _logger = logging.getLogger(__name__)
 STATUSES = [
     (str(Status.PASS), "Pass"),
     (str(Status.WARN), "Warning"),
+    # What the check could not judge for want of a fact the administrator has (maildns.report.Status).
+    (str(Status.UNKNOWN), "Not checked"),
     (str(Status.ERROR), "Error"),
     (str(Status.FAIL), "Fail"),
 ]
@@ -380,7 +382,36 @@ class MailDomainCheck(models.Model):
             "provider_spec": detection.provider or UNKNOWN_SENDER,
             "sender": {"code": detection.reason_code, "params": dict(detection.reason_params)},
             "dmarc_rua": self._dmarc_report_addresses(),
+            "reported_selectors": self._reported_dkim_selectors(),
         }
+
+    @api.model
+    def _reported_dkim_selectors(self) -> dict[str, list[str]]:
+        """{domain: selectors} the engine asks first when the sender's DKIM selector is not fixed: the one each
+        domain's last check found (kept from run to run), then those receivers saw pass for the domain in the
+        DMARC aggregate reports of the last 30 days, the most used first."""
+        self.env.cr.execute(
+            SQL(
+                """
+                SELECT name, dkim_selector FROM mail_domain_check WHERE dkim_selector IS NOT NULL
+                 UNION ALL
+                SELECT domain, selector FROM (
+                    SELECT row.domain, lower(auth->>'selector') AS selector, sum(row.messages) AS messages
+                      FROM mail_dmarc_report_row row, jsonb_array_elements(row.auth_results) auth
+                     WHERE row.date >= %s AND row.domain IS NOT NULL
+                       AND auth->>'method' = 'dkim' AND auth->>'result' = 'pass'
+                       AND lower(auth->>'domain') = row.domain AND auth->>'selector' IS NOT NULL
+                     GROUP BY 1, 2 ORDER BY 3 DESC
+                ) reported
+                """,
+                fields.Date.today() - timedelta(days=30),
+            )
+        )
+        found: dict[str, list[str]] = {}
+        for domain, selector in self.env.cr.fetchall():
+            if selector not in found.setdefault(domain, []):
+                found[domain].append(selector)
+        return found
 
     @api.model
     def _dmarc_report_addresses(self) -> dict[str, str]:

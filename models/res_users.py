@@ -9,7 +9,12 @@ from ..tools.findings import render, worst_first
 from ..tools.sql import email_domain_sql
 
 # What a banner says about a user, from the severity of the worst finding.
-LEVELS = [(str(Status.INFO), "Information"), (str(Status.WARN), "Warning"), (str(Status.FAIL), "Failure")]
+LEVELS = [
+    (str(Status.INFO), "Information"),
+    (str(Status.WARN), "Warning"),
+    (str(Status.UNKNOWN), "Not known"),
+    (str(Status.FAIL), "Failure"),
+]
 # The parts of a domain check that matter for mail sent as the user: the domain's own SPF and DKIM.
 SENDING_PARTS = ("domain", "spf", "dkim")
 
@@ -133,7 +138,8 @@ class ResUsers(models.Model):
             findings += [
                 (problem.code, problem.params or {}, problem.severity)
                 for problem in check.sudo().problem_ids
-                if problem.part in SENDING_PARTS and problem.severity in (Status.FAIL, Status.WARN, Status.ERROR)
+                if problem.part in SENDING_PARTS
+                and problem.severity in (Status.FAIL, Status.WARN, Status.UNKNOWN, Status.ERROR)
             ]
         return worst_first(findings, status=lambda finding: finding[2]), preview
 
@@ -181,7 +187,7 @@ class ResUsers(models.Model):
             return []
         checks = self.env["mail.domain.check"].sudo()._checks_by_name({email_domain(address)})
         level, lines = self._mail_domain_health_findings(next(iter(checks.values()), self.env["mail.domain.check"]))
-        return lines if level in (Status.FAIL, Status.WARN, Status.ERROR) else []
+        return lines if level in (Status.FAIL, Status.WARN, Status.UNKNOWN, Status.ERROR) else []
 
     @api.onchange("email", "login")
     def _onchange_mail_domain_health(self):

@@ -9,7 +9,7 @@ from ..maildns.messages import MESSAGES, PLACEHOLDERS
 from ..maildns.report import Status
 
 # Worst first: the order in which findings are shown, and a banner's level is its first finding's.
-SEVERITY_ORDER = (Status.FAIL, Status.ERROR, Status.WARN, Status.INFO, Status.PASS)
+SEVERITY_ORDER = (Status.FAIL, Status.ERROR, Status.UNKNOWN, Status.WARN, Status.INFO, Status.PASS)
 
 
 def render(env, code: str, params: dict | None, default: str | None = None) -> str:

@@ -36,6 +36,7 @@ def resolve_domains(names: list[str], settings: dict, resolver: Resolver) -> lis
             resolver=resolver,
             timeout=settings["timeout"],
             dmarc_rua=address,
+            reported_selectors=settings.get("reported_selectors"),
         )
         reports.update(zip(group, found, strict=True))
     return [reports[name] for name in names]

@@ -133,7 +133,9 @@ def test_a_key_at_a_common_selector_is_found_without_being_named(resolver, label
 def test_the_selector_receivers_reported_is_asked_first(resolver):
     unnamed = check_domain(f"own-rare.{ZONE}", provider=OWN, resolver=resolver)
     assert unnamed.dkim.codes() == ["dkim.selector_unknown"] and unnamed.dkim.status is Status.UNKNOWN
-    reported = check_domain(f"own-rare.{ZONE}", provider=OWN, resolver=resolver, reported_selectors=["X2023Q4"])
+    # What strangers' reports name is asked only when it can be a selector.
+    hostile = ["bad selector", "a" * 64, "x." * 120 + "x", "X2023Q4"]
+    reported = check_domain(f"own-rare.{ZONE}", provider=OWN, resolver=resolver, reported_selectors=hostile)
     assert (reported.dkim.selector, reported.dkim.selector_source) == ("x2023q4", "reported")
     assert reported.dkim.selectors_tried[0] == "x2023q4"
     assert reported.status is Status.PASS
