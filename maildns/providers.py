@@ -37,7 +37,6 @@ RETURN_PATH_CUSTOMER = "customer"  # the checked domain itself: its SPF record d
 # pm-bounces): its name is the account's, so the check cannot ask it, and DMARC is judged on DKIM.
 RETURN_PATH_SUBDOMAIN = "subdomain"
 RETURN_PATH_PROVIDER = "provider"  # the provider's own domain: SPF never aligns, DKIM alone carries DMARC.
-RETURN_PATHS = (RETURN_PATH_CUSTOMER, RETURN_PATH_SUBDOMAIN, RETURN_PATH_PROVIDER)
 
 
 @dataclass(frozen=True)
@@ -47,7 +46,7 @@ class Provider:
     dkim_selectors: the selectors the provider fixes; none when each account has its own (Mailgun, Amazon
     SES, Zoho Mail, a server of one's own): the check then searches the key (maildns.dkim), first at
     dkim_guesses. spf_include: the include the provider asks for; spf_alternatives: the regional ones that
-    authorize it as well. return_path: see RETURN_PATHS; with anything but the customer's own envelope the
+    authorize it as well. return_path: one of RETURN_PATH_*; with anything but the customer's own envelope the
     SPF include is not what passes DMARC, and nobody is told to add it.
     """
 
@@ -93,11 +92,6 @@ class Provider:
     def spf_aligns(self) -> bool:
         """Whether an SPF pass of the checked domain counts for DMARC: the Return-Path is the domain's own."""
         return self.return_path == RETURN_PATH_CUSTOMER
-
-    @property
-    def known_sender(self) -> bool:
-        """Whether the check knows who sends: a provider of the catalogue or a server of known addresses."""
-        return bool(self.spf_include or self.sender_ips or self.dkim_selectors or not self.spf_aligns)
 
     def expected_cname(self, selector: str, domain: str) -> str | None:
         """The exact name a selector's CNAME must point to, when the provider fixes it."""
@@ -357,7 +351,7 @@ class SmtpServer:
 class SenderDetection:
     """Who sends Odoo's mail, and why the engine thinks so.
 
-    provider_key: a PROVIDER_CHOICES key ("odoo", "google", "microsoft" or "self_hosted").
+    provider_key: a PROVIDER_CHOICES key: a PROVIDERS key ("google", "brevo"...) or "self_hosted".
     provider: the provider spec for check_domain()/check_domains() ("google", "ip:198.51.100.25"); None
     when the public addresses of a server of one's own cannot be found from here (this machine's own mail
     server, a relay at private addresses, a name that does not resolve): the administrator must give them.
