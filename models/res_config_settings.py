@@ -33,6 +33,8 @@ class ResConfigSettings(models.TransientModel):
     mail_domain_health_records_guide = fields.Text(related="company_id.mail_domain_check_id.records_guide")
     mail_domain_health_spf_reason = fields.Text(related="company_id.mail_domain_check_id.spf_reason")
     mail_domain_health_dkim_reason = fields.Text(related="company_id.mail_domain_check_id.dkim_reason")
+    # The selector whose key was checked: searched when the sender's is not fixed, and kept from check to check.
+    mail_domain_health_dkim_selector_found = fields.Char(related="company_id.mail_domain_check_id.dkim_selector")
     mail_domain_health_dmarc_reason = fields.Text(related="company_id.mail_domain_check_id.dmarc_reason")
     mail_domain_health_faults = fields.Text(related="company_id.mail_domain_check_id.fault_summary")
     mail_domain_health_pending = fields.Boolean(related="company_id.mail_domain_check_id.check_pending")

@@ -7,3 +7,4 @@ from . import test_queue_job
 from . import test_tours
 from . import test_dmarc_reports
 from . import test_relays
+from . import test_self_hosted_tour

@@ -406,6 +406,10 @@ class TestRelayHelpers(BaseCase):
         self.assertTrue(domain_relay_fails("yahoo.com", sent_as=True, **facts))
         self.assertFalse(domain_relay_fails("yahoo.com", sent_as=False, **facts))
         self.assertTrue(
+            domain_relay_fails("q.example", effective_policy="quarantine", provider_can_pass=False, sent_as=True)
+        )
+        # What the domain's check could not judge is not said to be refused: its verdict is unknown.
+        self.assertFalse(
             domain_relay_fails("q.example", effective_policy="quarantine", provider_can_pass=None, sent_as=True)
         )
 

@@ -86,6 +86,7 @@ class TestRelays(MailDomainHealthCase):
         block = self.settings_block("own-default.providers.test")
         check = self.company_good.mail_domain_check_id
         self.assertEqual((check.provider, check.dkim_selector), ("self_hosted", "default"))
+        self.assertEqual(block.mail_domain_health_dkim_selector_found, "default")
         self.assertEqual(self.badges(block), ("pass", "pass", "pass"))
 
     def test_no_outgoing_server_shows_what_is_not_known_and_nothing_green(self):

@@ -194,7 +194,7 @@ registry.category("web_tour.tours").add("mail_domain_health_screenshot_contact",
 registry.category("web_tour.tours").add("mail_domain_health_french", {
   steps: () => [
     {
-      trigger: `${SETTING} [name='mail_domain_health_spf_reason']:contains("n'autorise pas les serveurs")`,
+      trigger: `${SETTING} [name='mail_domain_health_spf_reason']:contains("n'autorise pas Odoo")`,
     },
     {
       trigger: `${SETTING} [name='mail_domain_health_records_guide']:contains('Remplacez votre enregistrement SPF')`,
