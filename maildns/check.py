@@ -9,7 +9,7 @@ domains' DMARC aggregate reports: the DMARC record to publish carries it.
 """
 
 import time
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 
 from .address import audit_address, is_free_mail
@@ -69,10 +69,15 @@ def check_domains(
     sent_as: bool = True,
     dmarc_rua: str | None = None,
     reported_selectors: Mapping[str, Iterable[str]] | None = None,
+    dkim_search_domains: Collection[str] | None = None,
 ) -> list[DomainReport]:
     """Check many targets concurrently, in the order given, sharing one DNS cache (sent_as and dmarc_rua: see
     check_domain; dmarc_rua is the same for every target). reported_selectors: per domain (A-labels), the DKIM
     selectors receivers reported for it, searched first when the provider's selector is not fixed.
+    dkim_search_domains: the domains (A-labels) the sender may sign for, whose key is searched when its selector
+    is not fixed (None: every target). A server signs only for the domains it was set up for: the key found at
+    a common selector of another domain (a contact's) is that domain's own, so the sender is taken not to sign
+    there (dkim.not_searched).
 
     Every target is validated before any DNS is asked, so bad input raises
     InvalidTarget without a partial run.
@@ -82,12 +87,15 @@ def check_domains(
     selectors = _selectors(dkim_selectors)
     rua = _report_address(dmarc_rua)
     reported = {domain.lower(): _selectors(found) or () for domain, found in (reported_selectors or {}).items()}
+    searched = None if dkim_search_domains is None else frozenset(name.lower() for name in dkim_search_domains)
     shared = resolver or Resolver()
     if not parsed:
         return []
     with ThreadPoolExecutor(max_workers=max(1, min(workers, len(parsed)))) as pool:
         return list(
-            pool.map(lambda item: _check(item, sender, selectors, shared, timeout, sent_as, rua, reported), parsed)
+            pool.map(
+                lambda item: _check(item, sender, selectors, shared, timeout, sent_as, rua, reported, searched), parsed
+            )
         )
 
 
@@ -121,6 +129,7 @@ def _check(
     sent_as: bool,
     dmarc_rua: str | None = None,
     reported: Mapping[str, tuple[str, ...]] | None = None,
+    searched: frozenset[str] | None = None,
 ) -> DomainReport:
     started = time.monotonic()
     deadline = started + timeout
@@ -131,7 +140,10 @@ def _check(
     else:
         spf = audit_spf(domain, provider, resolver=resolver, deadline=deadline)
         found = (reported or {}).get(domain, ())
-        dkim = audit_dkim(domain, provider, selectors, resolver=resolver, deadline=deadline, reported=found)
+        search = searched is None or domain in searched
+        dkim = audit_dkim(
+            domain, provider, selectors, resolver=resolver, deadline=deadline, reported=found, search=search
+        )
         dmarc = audit_dmarc(
             domain, provider, spf=spf, dkim=dkim, resolver=resolver, deadline=deadline, report_address=dmarc_rua
         )

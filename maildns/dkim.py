@@ -154,6 +154,7 @@ def audit_dkim(
     resolver: Resolver,
     deadline: float | None = None,
     reported: Iterable[str] = (),
+    search: bool = True,
 ) -> DkimReport:
     """Check the DKIM keys of `domain` for the selectors given, else the provider's; never raises.
 
@@ -161,6 +162,7 @@ def audit_dkim(
     key searched: at the selectors receivers `reported` for the domain (in DMARC aggregate reports), then at
     the provider's usual ones and COMMON_SELECTORS, each asked once, at the same time. What no search finds is
     unknown (dkim.selector_unknown), never a pass; a domain with nothing under _domainkey has no key at all.
+    search=False: the domain is not one the sender signs for, so no key there is its own (dkim.not_searched).
     """
     chosen = tuple(selectors or ())
     if chosen:
@@ -169,6 +171,10 @@ def audit_dkim(
         return _judge_selectors(
             domain, provider, provider.dkim_selectors, "provider", resolver=resolver, deadline=deadline
         )
+    if not search:
+        report = DkimReport()
+        report.add("dkim.not_searched", Status.FAIL, {"domain": domain, "provider": provider.label})
+        return report
     return _search(domain, provider, tuple(reported), resolver=resolver, deadline=deadline)
 
 

@@ -480,7 +480,7 @@ def _judge_alignment(report: DmarcReport, domain: str, provider: Provider, spf: 
 
 def _dkim_aligned(dkim: DkimReport) -> bool | None:
     """Whether the provider's DKIM signature passes aligned; None when unknown."""
-    if not dkim.checked or dkim.domainkey_exists is False:
+    if not dkim.checked or dkim.domainkey_exists is False or "dkim.not_searched" in dkim.codes():
         return False
     if not dkim.selectors_checked or dkim.status in (Status.ERROR, Status.UNKNOWN):
         return None

@@ -154,6 +154,10 @@ MESSAGES: dict[str, str] = {
         "%(domain)s publishes no DKIM key at all (nothing under _domainkey.%(domain)s): the mail %(provider)s "
         "sends is not signed for %(domain)s. Set up DKIM for %(domain)s in %(provider)s and publish its key."
     ),
+    "dkim.not_searched": _(
+        "%(domain)s is not one of your domains (no company or user of yours sends as it): a key published there "
+        "is its owner's, not %(provider)s's, so the mail %(provider)s sends as %(domain)s does not pass DKIM."
+    ),
     "dkim.selector_found": _(
         "The DKIM key of %(domain)s was found at the selector %(selector)s: it is the one checked. If "
         "%(provider)s signs with another one, give it in the settings (DKIM selectors)."

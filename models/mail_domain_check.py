@@ -383,6 +383,9 @@ class MailDomainCheck(models.Model):
             "sender": {"code": detection.reason_code, "params": dict(detection.reason_params)},
             "dmarc_rua": self._dmarc_report_addresses(),
             "reported_selectors": self._reported_dkim_selectors(),
+            # A server signs only for the domains it was set up for: the companies' and their users', not the
+            # contacts', whose own keys the search would otherwise take for it.
+            "dkim_search_domains": self._domains_to_check({**settings, "check_partners": False}),
         }
 
     @api.model

@@ -103,3 +103,16 @@ class TestRelays(MailDomainHealthCase):
         block = self.settings_block("own-rare.providers.test")
         self.assertEqual(self.badges(block), ("pass", "pass", "pass"))
         self.assertEqual(self.company_good.mail_domain_check_id.dkim_selector, "x2023q4")
+
+    def test_a_contacts_own_dkim_key_is_not_taken_for_the_servers(self):
+        # A server of one's own at 203.0.113.9, which own-mail.providers.test (a customer's domain, its own key
+        # at "mail") does not authorize: what Odoo relays as that customer is refused.
+        self.env["ir.mail_server"].sudo().create({"name": "Own", "smtp_host": "203.0.113.9"})
+        self.params.set_param("mail_domain_health.check_partners", "True")
+        self.env["res.partner"].create({"name": "Kim", "email": "kim@own-mail.providers.test"})
+        self.run_cron()
+        check = self.check("own-mail.providers.test")
+        self.assertEqual(check.provider, "self_hosted")
+        self.assertIn("dkim.not_searched", check.problem_ids.mapped("code"))
+        self.assertEqual((check.dkim_status, check.dmarc_status), ("fail", "fail"))
+        self.assertTrue(check.relay_fails_sent_as)

@@ -37,6 +37,7 @@ def resolve_domains(names: list[str], settings: dict, resolver: Resolver) -> lis
             timeout=settings["timeout"],
             dmarc_rua=address,
             reported_selectors=settings.get("reported_selectors"),
+            dkim_search_domains=settings.get("dkim_search_domains"),
         )
         reports.update(zip(group, found, strict=True))
     return [reports[name] for name in names]

@@ -8,7 +8,7 @@ import pytest
 from dnsproxy import Fault, FaultProxy
 
 from maildns import Resolver
-from maildns.check import check_domain
+from maildns.check import check_domain, check_domains
 from maildns.messages import MESSAGES, PLACEHOLDERS, render
 from maildns.report import Problem, Status
 
@@ -62,6 +62,11 @@ def emitted(zone_server) -> list[Problem]:
     for target, provider, selectors in SCENARIOS:
         report = check_domain(target, provider=provider, dkim_selectors=selectors, resolver=resolver)
         problems += report.all_problems()
+    # A contact's domain: the key of a sender without a fixed selector is not searched there.
+    (contact,) = check_domains(
+        ["mailgun-ok.providers.test"], provider="mailgun", resolver=resolver, dkim_search_domains=[]
+    )
+    problems += contact.all_problems()
     # Odoo rewrites the From to its notifications address.
     problems += check_domain("kim@own.dmarc-scenarios.test", resolver=resolver, sent_as=False).all_problems()
     # The domain's aggregate reports should go to an address of another organization.

@@ -236,3 +236,18 @@ def test_detect_sender_knows_the_provider_from_the_outgoing_servers_host(resolve
         expected,
         "sender.mail_server" if provider else "sender.mail_server_relay",
     )
+
+
+def test_a_contacts_own_key_is_not_taken_for_the_senders(resolver):
+    # own-mail.providers.test has a key at "mail": its owner's. Checked as a contact's domain, a server of one's
+    # own is not taken to sign with it, and receivers refuse what it relays as that domain.
+    (contact,) = check_domains(
+        [f"kim@own-mail.{ZONE}"], provider="ip:203.0.113.9", resolver=resolver, dkim_search_domains=[]
+    )
+    assert contact.dkim.codes() == ["dkim.not_searched"] and contact.dkim.status is Status.FAIL
+    assert contact.dmarc.provider_can_pass is False
+    assert contact.address.codes() == ["address.dmarc_reject"]
+    (own,) = check_domains(
+        [f"kim@own-mail.{ZONE}"], provider="ip:203.0.113.9", resolver=resolver, dkim_search_domains=[f"own-mail.{ZONE}"]
+    )
+    assert own.dkim.selector == "mail" and own.dmarc.provider_can_pass is True
