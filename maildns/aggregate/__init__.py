@@ -10,9 +10,11 @@ from .model import (
     PolicyOverride,
     PublishedPolicy,
     ReportError,
+    ReportPart,
+    Skip,
     iso_utc,
 )
-from .parse import parse_report
+from .parse import parse_report, stream_reports
 from .summary import SourceTotal, Totals, summarize
 
 __all__ = [
@@ -24,6 +26,8 @@ __all__ = [
     "PolicyOverride",
     "PublishedPolicy",
     "ReportError",
+    "ReportPart",
+    "Skip",
     "SourceTotal",
     "Totals",
     "attribute_ips",
@@ -31,5 +35,6 @@ __all__ = [
     "iso_utc",
     "parse_report",
     "reverse_lookup",
+    "stream_reports",
     "summarize",
 ]

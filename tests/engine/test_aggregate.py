@@ -194,8 +194,9 @@ def test_optional_elements_missing():
         "<org_name>Minimal</org_name><report_id>7</report_id><date_range><begin>1</begin><end>2</end></date_range>"
     )
     bare = "<record><row><source_ip>192.0.2.7</source_ip><count>1</count></row></record>"
-    with pytest.raises(ReportError, match="not a date"):
-        parse_report(feedback(bare, metadata=metadata, policy=""))
+    (early,) = parse_report(feedback(bare, metadata=metadata, policy=""))
+    assert early.begin == datetime(1970, 1, 1, 0, 0, 1, tzinfo=UTC)
+    assert early.notes == ("the period begins on 1970-01-01, before DMARC reports existed (2012)",)
     metadata = metadata.replace("<begin>1</begin><end>2</end>", "<begin>1736899200</begin><end>1736985599</end>")
     (report,) = parse_report(feedback(bare, metadata=metadata, policy=""))
     (only,) = report.records
@@ -304,9 +305,6 @@ def test_octet_stream_attachment_is_read_by_its_first_bytes():
         (b"<<<", "not XML"),
         (b"<feedback></feedback>", "the report has no <report_metadata>"),
         (feedback().replace(b"<domain>shop.reports.test</domain>", b""), "policy_published has no <domain>"),
-        (feedback(record(ip="192.0.2.300")), "record 1: source_ip '192.0.2.300' is not an IP address"),
-        (feedback(record(count="-1")), "record 1: count '-1' is not a number of messages"),
-        (feedback(record(count="")), "record 1: <count> is empty"),
         (feedback().replace(b"<begin>1736899200</begin>", b"<begin>yesterday</begin>"), "is not a number of seconds"),
         (feedback() + b"<feedback/>", "broken XML: junk after document element"),
         (b"<?xml version='1.0'?><!DOCTYPE feedback><feedback/>", "DOCTYPE"),
@@ -320,6 +318,28 @@ def test_octet_stream_attachment_is_read_by_its_first_bytes():
 )
 def test_not_a_report_says_why(data, reason):
     assert reason in refused(data)
+
+
+@pytest.mark.parametrize(
+    ("bad", "reason"),
+    [
+        (record(ip="192.0.2.300"), "source_ip '192.0.2.300' is not an IP address"),
+        (record(ip=""), "the record: <source_ip> is empty"),
+        (record(count="-1"), "count '-1' is not a number of messages"),
+        (record(count=""), "the record: <count> is empty"),
+        ("<record><identifiers/></record>", "it has no <row>"),
+    ],
+)
+def test_a_record_that_cannot_be_read_is_skipped_and_the_report_keeps_the_others(bad, reason):
+    (report,) = parse_report(feedback(record(ip="192.0.2.1") + bad + record(ip="192.0.2.3")))
+    assert [found.source_ip for found in report.records] == ["192.0.2.1", "192.0.2.3"]
+    assert [(skip.what, skip.reason) for skip in report.skipped] == [("record 2", reason)]
+    assert report.to_dict()["skipped"] == [{"what": "record 2", "reason": reason}]
+
+
+def test_a_report_whose_records_are_all_unreadable_is_kept_with_its_reasons():
+    (report,) = parse_report(feedback(record(ip="") + record(count="many")))
+    assert (report.records, len(report.skipped), report.messages) == ((), 2, 0)
 
 
 def test_a_broken_attachment_is_named():
@@ -347,10 +367,13 @@ def test_report_error_is_the_engines_value_error():
     [
         (Limits(input_bytes=100), feedback(), "the file is over"),
         (Limits(xml_bytes=2048), feedback(record() * 20), "the XML is over"),
-        (Limits(records=2), feedback(record() * 3), "the file holds over 2 records"),
         (Limits(elements=30), feedback(record() * 3), "over 30 elements"),
         (Limits(depth=3), feedback(), "nests elements over 3 deep"),
-        (Limits(text_bytes=5), feedback(), "the text of <org_name> is over 5 characters"),
+        (
+            Limits(text_bytes=100),
+            feedback(metadata="<org_name>" + "x" * 101 + "</org_name>"),
+            "the text of an element is over 100 characters",
+        ),
         (Limits(repeated=2), feedback(record(auth="<dkim/><dkim/><dkim/>")), "<dkim> repeated over 2 times"),
     ],
 )
