@@ -9,6 +9,8 @@ import ipaddress
 from collections.abc import Iterable, Iterator
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
+from itertools import islice
+from socket import AF_INET, inet_ntoa, inet_pton
 from xml.etree.ElementTree import Element
 
 from .model import (
@@ -38,6 +40,8 @@ NAMES = frozenset(
 _RFC9990_POLICY_FIELDS = ("np", "testing", "discovery_method")
 # DMARC reports exist since 2012: a period before is read as written, with a note.
 _DMARC_BEGAN = datetime(2012, 1, 1, tzinfo=UTC)
+# Distinct authentication results remembered per report: records share a few (the domain's, its provider's).
+_KNOWN_RESULTS = 10_000
 # Records handed over at a time: what a consumer holds of a report, whatever its size.
 BATCH = 1000
 
@@ -68,7 +72,9 @@ def stream_feedback(
     A record that cannot be read is skipped, and said so on the last part. Raises ReportError when the
     file is not a report, is broken, or is over a limit, possibly after parts were handed over.
     """
-    document = Document(chunks, root="feedback", names=NAMES, budget=budget)
+    document = Document(chunks, root="feedback", budget=budget)
+    repeated = budget.limits.repeated
+    known: dict = {}
     names: _Names | None = None
     metadata = published = None
     header: AggregateReport | None = None
@@ -82,7 +88,7 @@ def stream_feedback(
         if tag == names.record:
             index += 1
             try:
-                pending.append(_record(child, names))
+                pending.append(_record(child, names, repeated, known))
             except ReportError as error:
                 skipped.append(Skip(f"record {index}", str(error)))
             if header is None and metadata is not None and published is not None:
@@ -122,7 +128,7 @@ def _header(
         records=(),
         format=_format(namespace, metadata, published, names),
         extra_contact_info=_text(metadata, names.extra_contact_info),
-        errors=tuple(text for error in metadata.iterfind(names.error) if (text := _strip(error.text))),
+        errors=tuple(text for error in islice(metadata.iterfind(names.error), 20) if (text := _strip(error.text))),
         generator=_text(metadata, names.generator),
         source=source,
         notes=_date_notes(begin, end),
@@ -159,7 +165,8 @@ def _policy(published: Element, names: _Names) -> PublishedPolicy:
     )
 
 
-def _record(element: Element, names: _Names) -> AggregateRecord:
+def _record(element: Element, names: _Names, repeated: int, known: dict) -> AggregateRecord:
+    """One record; `known` keeps the authentication results met before, which most records share."""
     row = element.find(names.row)
     if row is None:
         raise ReportError("it has no <row>")
@@ -168,48 +175,86 @@ def _record(element: Element, names: _Names) -> AggregateRecord:
     if identifiers is None:
         identifiers = element.find(names.identities)
     auth_results = element.find(names.auth_results)
+    if evaluated is None:
+        disposition = dkim = spf = None
+        reasons = ()
+    else:
+        disposition = _lower(evaluated.findtext(names.disposition))
+        dkim, spf = _lower(evaluated.findtext(names.dkim)), _lower(evaluated.findtext(names.spf))
+        reasons = () if evaluated.find(names.reason) is None else _reasons(evaluated, names, repeated)
+    if identifiers is None:
+        header_from = envelope_from = envelope_to = None
+    else:
+        header_from = _domain(identifiers.findtext(names.header_from))
+        envelope_from = _domain(identifiers.findtext(names.envelope_from))
+        envelope_to = _domain(identifiers.findtext(names.envelope_to))
+    # Positional arguments: the record's fields in their order, which keywords make slower to pass.
     return AggregateRecord(
-        source_ip=_ip(_required_text(row, names.source_ip, "the record")),
-        count=_count(_required_text(row, names.count, "the record")),
-        disposition=_word(evaluated, names.disposition),
-        dkim=_word(evaluated, names.dkim),
-        spf=_word(evaluated, names.spf),
-        header_from=_domain(_text(identifiers, names.header_from)),
-        envelope_from=_domain(_text(identifiers, names.envelope_from)),
-        envelope_to=_domain(_text(identifiers, names.envelope_to)),
-        auth_results=() if auth_results is None else _auth_results(auth_results, names),
-        reasons=()
-        if evaluated is None
-        else tuple(
-            PolicyOverride(_word(reason, names.type), _text(reason, names.comment))
-            for reason in evaluated.iterfind(names.reason)
-        ),
+        _ip(_required(row, names.source_ip)),
+        _count(_required(row, names.count)),
+        disposition,
+        dkim,
+        spf,
+        header_from,
+        envelope_from,
+        envelope_to,
+        () if auth_results is None else _auth_results(auth_results, names, repeated, known),
+        reasons,
     )
 
 
-def _auth_results(element: Element, names: _Names) -> tuple[AuthResult, ...]:
-    dkim = [
-        AuthResult(
-            "dkim",
-            _domain(_text(result, names.domain)),
-            _word(result, names.result),
-            selector=_text(result, names.selector),
-            human_result=_text(result, names.human_result),
+def _reasons(evaluated: Element, names: _Names, repeated: int) -> tuple[PolicyOverride, ...]:
+    reasons = evaluated.findall(names.reason)
+    if len(reasons) > repeated:
+        raise ReportError(f"it gives over {repeated} reasons")
+    return tuple(
+        PolicyOverride(_lower(reason.findtext(names.type)), _strip(reason.findtext(names.comment)))
+        for reason in reasons
+    )
+
+
+def _auth_results(element: Element, names: _Names, repeated: int, known: dict) -> tuple[AuthResult, ...]:
+    if len(element) > repeated:
+        raise ReportError(f"it gives over {repeated} authentication results")
+    dkim, spf = [], []
+    for result in element:
+        method = result.tag
+        if method != names.dkim and method != names.spf:
+            continue
+        key = (
+            method,
+            result.findtext(names.domain),
+            result.findtext(names.result),
+            result.findtext(names.selector if method == names.dkim else names.scope),
+            result.findtext(names.human_result),
         )
-        for result in element.iterfind(names.dkim)
-    ]
+        found = known.get(key)
+        if found is None:
+            found = _auth_result(key, names)
+            if len(known) < _KNOWN_RESULTS:
+                known[key] = found
+        (dkim if method == names.dkim else spf).append(found)
+    return (*dkim, *spf)
+
+
+def _auth_result(key: tuple, names: _Names) -> AuthResult:
+    method, domain, result, detail, human_result = key
+    if method == names.dkim:
+        return AuthResult(
+            "dkim", _domain(domain), _lower(result), selector=_strip(detail), human_result=_strip(human_result)
+        )
     # An SPF result of scope helo often comes without a domain: it is kept, domain None.
-    spf = [
-        AuthResult(
-            "spf",
-            _domain(_text(result, names.domain)),
-            _word(result, names.result),
-            scope=_word(result, names.scope),
-            human_result=_text(result, names.human_result),
-        )
-        for result in element.iterfind(names.spf)
-    ]
-    return tuple(dkim + spf)
+    return AuthResult("spf", _domain(domain), _lower(result), scope=_lower(detail), human_result=_strip(human_result))
+
+
+def _required(row: Element, name: str) -> str:
+    text = row.findtext(name)
+    if text is None:
+        raise ReportError(f"the record has no <{_local(name)}>")
+    text = text.strip()
+    if not text:
+        raise ReportError(f"the record: <{_local(name)}> is empty")
+    return text
 
 
 def _timestamp(date_range: Element, name: str) -> datetime:
@@ -238,6 +283,12 @@ def _date_notes(begin: datetime, end: datetime) -> tuple[str, ...]:
 
 
 def _ip(text: str) -> str:
+    # Most addresses are IPv4 already written as ipaddress writes them: checked in C, kept as they are.
+    try:
+        if inet_ntoa(inet_pton(AF_INET, text)) == text:
+            return text
+    except (OSError, ValueError):
+        pass
     try:
         return str(ipaddress.ip_address(text))
     except ValueError:
@@ -275,13 +326,16 @@ def _strip(text: str | None) -> str | None:
 
 
 def _word(element: Element | None, name: str) -> str | None:
+    return _lower(_text(element, name))
+
+
+def _lower(text: str | None) -> str | None:
     """A keyword value (pass, none, r...), lower-cased: reporters write PASS, Pass and pass."""
-    text = _text(element, name)
-    return text.lower() if text else None
+    return (text.strip().lower() or None) if text else None
 
 
 def _domain(text: str | None) -> str | None:
-    return (text.lower().rstrip(".") or None) if text else None
+    return (text.strip().lower().rstrip(".") or None) if text else None
 
 
 def _local(name: str) -> str:

@@ -88,7 +88,9 @@ def stream_reports(
     return _parse(bytes(data), filename, Budget(limits), batch, in_message=False)
 
 
-def _parse(data: bytes, name: str | None, budget: Budget, batch: int, *, in_message: bool) -> Iterator[ReportPart | Skip]:
+def _parse(
+    data: bytes, name: str | None, budget: Budget, batch: int, *, in_message: bool
+) -> Iterator[ReportPart | Skip]:
     kind = sniff(data)
     if kind == "gzip":
         return stream_feedback(_gunzip(data, budget.limits), budget=budget, source=name, batch=batch)

@@ -367,18 +367,23 @@ def test_report_error_is_the_engines_value_error():
     [
         (Limits(input_bytes=100), feedback(), "the file is over"),
         (Limits(xml_bytes=2048), feedback(record() * 20), "the XML is over"),
-        (Limits(elements=30), feedback(record() * 3), "over 30 elements"),
-        (Limits(depth=3), feedback(), "nests elements over 3 deep"),
+        (Limits(elements=10), feedback(record() * 3), "<record> holds over 10 elements"),
         (
             Limits(text_bytes=100),
             feedback(metadata="<org_name>" + "x" * 101 + "</org_name>"),
             "the text of an element is over 100 characters",
         ),
-        (Limits(repeated=2), feedback(record(auth="<dkim/><dkim/><dkim/>")), "<dkim> repeated over 2 times"),
     ],
 )
 def test_each_limit_refuses_with_its_reason(limits, data, reason):
     assert reason in refused(data, limits=limits)
+
+
+def test_a_record_over_the_repeated_limit_is_skipped():
+    data = feedback(record(auth="<dkim/><dkim/><dkim/>") + record(ip="192.0.2.9"))
+    (report,) = parse_report(data, limits=Limits(repeated=2))
+    assert [found.source_ip for found in report.records] == ["192.0.2.9"]
+    assert [str(skip) for skip in report.skipped] == ["record 1: it gives over 2 authentication results"]
 
 
 def test_member_and_ratio_limits():
