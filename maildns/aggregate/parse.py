@@ -218,7 +218,8 @@ def _open_zip(data: bytes, limits: Limits) -> zipfile.ZipFile:
         raise ReportError(f"refused: the zip archive holds over {limits.members} members")
     try:
         return zipfile.ZipFile(io.BytesIO(data))
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, OSError, NotImplementedError) as error:
+    # A name flagged UTF-8 that is not (UnicodeDecodeError) is a ValueError too.
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, OSError, NotImplementedError, ValueError) as error:
         raise ReportError(f"a broken zip archive: {error}") from None
 
 

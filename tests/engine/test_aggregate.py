@@ -67,6 +67,14 @@ SAMPLES = {
     "xml/rfc9990.xml": [
         ("mail.receiver.test", "<2025-01-15.shop.reports.test@mail.receiver.test>", "rfc9990", 2, 33, 27)
     ],
+    "xml/rfc9990-appendix-b.xml": [("Sample Reporter", "3v98abbp8ya9n3va8yr8oa3ya", "rfc9990", 1, 123, 123)],
+    # Reporters' quirks, each read as its reporter meant it (see reports/build.py).
+    "quirks/macos.zip": [("google.com", "4713245309183744256", "rfc7489", 4, 193, 129)],
+    "quirks/nameless-member.zip": [("AOL", "1736985600.116245", "rfc7489", 1, 5, 5)],
+    "quirks/xs-schema-left-open.xml": [("AOL", "1736985600.116245", "rfc7489", 1, 5, 5)],
+    "quirks/xs-schema-undeclared.xml": [("AOL", "1736985600.116245", "rfc7489", 1, 5, 5)],
+    "quirks/bom-line-break-declaration.xml": [("AOL", "1736985600.116245", "rfc7489", 1, 5, 5)],
+    "quirks/utf-16.xml": [("AOL", "1736985600.116245", "rfc7489", 1, 5, 5)],
 }
 
 
@@ -280,9 +288,61 @@ def test_concatenated_gzip_members_and_trailing_bytes():
     assert parse_report(joined)[0].records[0].count == 3
 
 
-def test_zip_members_other_than_xml_are_left_out():
-    assert len(parse_report(zipped({"README.txt": b"hello", "report.xml": feedback()}))) == 1
+def test_zip_members_other_than_xml_are_left_out_and_said_so():
+    (report,) = parse_report(zipped({"README.txt": b"hello", "report.xml": feedback()}))
+    assert [str(skip) for skip in report.skipped] == ["zip member README.txt: it is not XML once unpacked"]
     assert len(parse_report(zipped({"report": feedback()}))) == 1
+
+
+def test_macos_resource_forks_are_skipped_and_the_reports_beside_them_read():
+    (report,) = parse_report(sample("quirks/macos.zip"))
+    assert [skip.reason for skip in report.skipped] == [
+        "it is a folder",
+        "it is a macOS resource fork, not a file (__MACOSX)",
+    ]
+    assert report.to_dict()["skipped"][1]["what"].startswith("zip member __MACOSX/._google.com!")
+
+
+def test_a_zip_of_nothing_but_parts_that_hold_no_report_says_what_each_is():
+    reason = refused(zipped({"__MACOSX/._report.xml": b"\x00\x05\x16\x07", "": b"", "notes.txt": b"hi"}))
+    assert reason == (
+        "the zip archive holds no report: zip member __MACOSX/._report.xml: it is a macOS resource fork, not a "
+        "file (__MACOSX); a zip member without a name: it is empty; zip member notes.txt: it is not XML once unpacked"
+    )
+
+
+def test_the_rfc_9990_sample_is_read_as_written_with_a_note_on_its_date():
+    (report,) = parse_report(sample("xml/rfc9990-appendix-b.xml"))
+    assert (report.begin, report.end) == (
+        datetime(1979, 8, 7, tzinfo=UTC),
+        datetime(1979, 8, 7, 23, 59, 59, tzinfo=UTC),
+    )
+    assert report.records[0].disposition == "pass"
+    assert report.to_dict()["notes"] == ["the period begins on 1979-08-07, before DMARC reports existed (2012)"]
+
+
+@pytest.mark.parametrize(
+    ("begin", "end", "notes"),
+    [
+        ("0", "86399", ["the period begins on 1970-01-01, before DMARC reports existed (2012)"]),
+        ("1736899200", "4102444800", ["the period ends on 2100-01-01, in the future"]),
+        ("1736985599", "1736899200", ["the period ends before it begins"]),
+        ("1736899200.5", "1736985599.0", []),
+    ],
+)
+def test_odd_periods_are_read_as_written_and_noted(begin, end, notes):
+    metadata = (
+        "<org_name>Example</org_name><report_id>r</report_id>"
+        f"<date_range><begin>{begin}</begin><end>{end}</end></date_range>"
+    )
+    (report,) = parse_report(feedback(metadata=metadata))
+    assert int(report.begin.timestamp()) == int(float(begin))
+    assert list(report.notes) == notes
+
+
+def test_a_period_no_date_can_hold_is_refused():
+    metadata = "<org_name>E</org_name><report_id>r</report_id><date_range><begin>999999999999</begin><end>1</end>"
+    assert "after the year 9999" in refused(feedback(metadata=metadata + "</date_range>"))
 
 
 def test_octet_stream_attachment_is_read_by_its_first_bytes():
