@@ -41,7 +41,7 @@ _RFC9990_POLICY_FIELDS = ("np", "testing", "discovery_method")
 # DMARC reports exist since 2012: a period before is read as written, with a note.
 _DMARC_BEGAN = datetime(2012, 1, 1, tzinfo=UTC)
 # Distinct authentication results remembered per report: records share a few (the domain's, its provider's).
-_KNOWN_RESULTS = 10_000
+_KNOWN_RESULTS = 1_000
 # Records handed over at a time: what a consumer holds of a report, whatever its size.
 BATCH = 1000
 

@@ -33,6 +33,8 @@ _DOCTYPE = "<!DOCTYPE"
 _FIRST_TAG = re.compile(r"\A(?:\s|<\?[^>]*\?>|<!--.*?-->)*<([A-Za-z_][\w.-]*(?::[\w.-]+)?)([^<>]*)>", re.DOTALL)
 _PREFIX_USED = re.compile(r"</?([A-Za-z_][\w.-]*):[A-Za-z_]|\s([A-Za-z_][\w.-]*):[A-Za-z_][\w.-]*\s*=")
 _PREFIX_DECLARED = re.compile(r"xmlns:([A-Za-z_][\w.-]*)\s*=")
+# Text fed at a time until the root element is found: each element before it costs an event.
+_PIECE = 512
 # The end of the text, enough to tell it closes the report when a wrapper around it is left open.
 _TAIL = 256
 _ROOT_END = re.compile(r"</(?:[\w.-]+:)?feedback\s*>\s*\Z")
@@ -78,8 +80,9 @@ class Document:
         try:
             for text in _texts(self._chunks, self._budget):
                 content = content or (bool(text) and not text.isspace())
-                parser.feed(text)
-                yield from reader.complete(final=False)
+                for piece in self._pieces(text):
+                    parser.feed(piece)
+                    yield from reader.complete(final=False)
                 tail = (tail + text)[-_TAIL:]
             ending = True
             parser.close()
@@ -90,6 +93,15 @@ class Document:
         yield from reader.complete(final=True)
         if self.root is None:
             raise ReportError(f"no <{self._root_name}> element in the XML")
+
+    def _pieces(self, text: str) -> Iterator[str]:
+        """`text` at once once the root is found; before, by small pieces, so that events stop soon after it."""
+        start = 0
+        while self.root is None and start < len(text):
+            yield text[start : start + _PIECE]
+            start += _PIECE
+        if start < len(text):
+            yield text[start:] if start else text
 
 
 class _Reader:
