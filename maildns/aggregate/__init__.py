@@ -15,7 +15,7 @@ from .model import (
     iso_utc,
 )
 from .parse import parse_report, stream_reports
-from .summary import SourceTotal, Totals, summarize
+from .summary import SourceTotal, Tally, Totals, summarize
 
 __all__ = [
     "AggregateRecord",
@@ -29,6 +29,7 @@ __all__ = [
     "ReportPart",
     "Skip",
     "SourceTotal",
+    "Tally",
     "Totals",
     "attribute_ips",
     "attribute_sources",
