@@ -40,8 +40,9 @@ NAMES = frozenset(
 _RFC9990_POLICY_FIELDS = ("np", "testing", "discovery_method")
 # DMARC reports exist since 2012: a period before is read as written, with a note.
 _DMARC_BEGAN = datetime(2012, 1, 1, tzinfo=UTC)
-# Distinct authentication results remembered per report: records share a few (the domain's, its provider's).
-_KNOWN_RESULTS = 1_000
+# Distinct values remembered per report (authentication results, aligned results and identifiers): records
+# share a few (the domain's, its provider's).
+_KNOWN_VALUES = 1_000
 # Records handed over at a time: what a consumer holds of a report, whatever its size.
 BATCH = 1000
 
@@ -166,7 +167,7 @@ def _policy(published: Element, names: _Names) -> PublishedPolicy:
 
 
 def _record(element: Element, names: _Names, repeated: int, known: dict) -> AggregateRecord:
-    """One record; `known` keeps the authentication results met before, which most records share."""
+    """One record; `known` keeps the values met before (results, identifiers), which most records share."""
     row = element.find(names.row)
     if row is None:
         raise ReportError("it has no <row>")
@@ -175,29 +176,29 @@ def _record(element: Element, names: _Names, repeated: int, known: dict) -> Aggr
     if identifiers is None:
         identifiers = element.find(names.identities)
     auth_results = element.find(names.auth_results)
-    if evaluated is None:
-        disposition = dkim = spf = None
-        reasons = ()
-    else:
-        disposition = _lower(evaluated.findtext(names.disposition))
-        dkim, spf = _lower(evaluated.findtext(names.dkim)), _lower(evaluated.findtext(names.spf))
-        reasons = () if evaluated.find(names.reason) is None else _reasons(evaluated, names, repeated)
-    if identifiers is None:
-        header_from = envelope_from = envelope_to = None
-    else:
-        header_from = _domain(identifiers.findtext(names.header_from))
-        envelope_from = _domain(identifiers.findtext(names.envelope_from))
-        envelope_to = _domain(identifiers.findtext(names.envelope_to))
+    texts = (
+        (None, None, None)
+        if evaluated is None
+        else (evaluated.findtext(names.disposition), evaluated.findtext(names.dkim), evaluated.findtext(names.spf)),
+        (None, None, None)
+        if identifiers is None
+        else (
+            identifiers.findtext(names.header_from),
+            identifiers.findtext(names.envelope_from),
+            identifiers.findtext(names.envelope_to),
+        ),
+    )
+    shared = known.get(texts)
+    if shared is None:
+        shared = (*map(_lower, texts[0]), *map(_domain, texts[1]))
+        if len(known) < _KNOWN_VALUES:
+            known[texts] = shared
+    reasons = () if evaluated is None or evaluated.find(names.reason) is None else _reasons(evaluated, names, repeated)
     # Positional arguments: the record's fields in their order, which keywords make slower to pass.
     return AggregateRecord(
-        _ip(_required(row, names.source_ip)),
-        _count(_required(row, names.count)),
-        disposition,
-        dkim,
-        spf,
-        header_from,
-        envelope_from,
-        envelope_to,
+        _ip(row.findtext(names.source_ip)),
+        _count(row.findtext(names.count)),
+        *shared,
         () if auth_results is None else _auth_results(auth_results, names, repeated, known),
         reasons,
     )
@@ -231,7 +232,7 @@ def _auth_results(element: Element, names: _Names, repeated: int, known: dict) -
         found = known.get(key)
         if found is None:
             found = _auth_result(key, names)
-            if len(known) < _KNOWN_RESULTS:
+            if len(known) < _KNOWN_VALUES:
                 known[key] = found
         (dkim if method == names.dkim else spf).append(found)
     return (*dkim, *spf)
@@ -245,16 +246,6 @@ def _auth_result(key: tuple, names: _Names) -> AuthResult:
         )
     # An SPF result of scope helo often comes without a domain: it is kept, domain None.
     return AuthResult("spf", _domain(domain), _lower(result), scope=_lower(detail), human_result=_strip(human_result))
-
-
-def _required(row: Element, name: str) -> str:
-    text = row.findtext(name)
-    if text is None:
-        raise ReportError(f"the record has no <{_local(name)}>")
-    text = text.strip()
-    if not text:
-        raise ReportError(f"the record: <{_local(name)}> is empty")
-    return text
 
 
 def _timestamp(date_range: Element, name: str) -> datetime:
@@ -282,7 +273,8 @@ def _date_notes(begin: datetime, end: datetime) -> tuple[str, ...]:
     return tuple(notes)
 
 
-def _ip(text: str) -> str:
+def _ip(text: str | None) -> str:
+    text = _present(text, "source_ip")
     # Most addresses are IPv4 already written as ipaddress writes them: checked in C, kept as they are.
     try:
         if inet_ntoa(inet_pton(AF_INET, text)) == text:
@@ -295,10 +287,21 @@ def _ip(text: str) -> str:
         raise ReportError(f"source_ip {text[:60]!r} is not an IP address") from None
 
 
-def _count(text: str) -> int:
+def _count(text: str | None) -> int:
+    text = _present(text, "count")
     if not text.isascii() or not text.isdigit() or len(text) > 15:
         raise ReportError(f"count {text[:40]!r} is not a number of messages")
     return int(text)
+
+
+def _present(text: str | None, name: str) -> str:
+    """A record's required value, stripped."""
+    if text is None:
+        raise ReportError(f"the record has no <{name}>")
+    text = text.strip()
+    if not text:
+        raise ReportError(f"the record: <{name}> is empty")
+    return text
 
 
 def _percent(text: str | None) -> int | None:
