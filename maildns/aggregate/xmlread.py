@@ -1,11 +1,12 @@
-"""A safe, streaming XML reader: expat through ElementTree's C pull parser, without DTDs or entities, bounded
-in bytes, elements, depth and text.
+"""A safe, streaming XML reader: expat through ElementTree's C parser, without DTDs or entities, bounded in
+bytes, in elements per child of the root, and in text.
 
-The elements are built in C; Python only sees each element open and close, to count it, and to hand the
-root's children over as they close. What the report's names do not name is dropped as soon as it closes,
-and each child of the root is taken out of the tree once handed over, so memory follows one record, not
-the report. The document is decoded before expat sees it (declared encoding, invalid bytes replaced):
-reporters send Latin-1 names in UTF-8 files, and one bad byte must not lose a report.
+The elements are built in C, and Python never sees them one by one: between two pieces of text, the root's
+children that are complete are handed over and taken out of the tree, and the one still open is measured,
+so memory follows a piece of text and one child of the root (a record), not the report. A DOCTYPE is
+refused in the text, before expat reads it. The document is decoded before expat sees it (declared
+encoding, invalid bytes replaced): reporters send Latin-1 names in UTF-8 files, and one bad byte must not
+lose a report.
 """
 
 import codecs
@@ -35,9 +36,9 @@ _PREFIX_USED = re.compile(r"</?([A-Za-z_][\w.-]*):[A-Za-z_]|\s([A-Za-z_][\w.-]*)
 _PREFIX_DECLARED = re.compile(r"xmlns:([A-Za-z_][\w.-]*)\s*=")
 # Text fed at a time until the root element is found: each element before it costs an event.
 _PIECE = 512
+_RECORDS_PIECE = 8192
 # The end of the text, enough to tell it closes the report when a wrapper around it is left open.
 _TAIL = 256
-_ROOT_END = re.compile(r"</(?:[\w.-]+:)?feedback\s*>\s*\Z")
 # A prefix a reporter used without declaring it (a stray xs:schema, xsi:schemaLocation) is declared for it.
 _UNDECLARED_NAMESPACE = "urn:x-maildns:undeclared:"
 
@@ -88,20 +89,21 @@ class Document:
             parser.close()
         except ParseError as error:
             # A wrapper left open around a complete report (a known reporter's quirk) is no loss.
-            if not (ending and reader.wrapper is not None and self.root is not None and _ends_root(tail)):
+            left_open = reader.wrapper is not None and self.root is not None and _ends(tail, self._root_name)
+            if not (ending and left_open):
                 raise ReportError(_describe(error, self, reader, content=content, ending=ending)) from None
         yield from reader.complete(final=True)
         if self.root is None:
             raise ReportError(f"no <{self._root_name}> element in the XML")
 
     def _pieces(self, text: str) -> Iterator[str]:
-        """`text` at once once the root is found; before, by small pieces, so that events stop soon after it."""
+        """`text` by pieces: small ones until the root is found, so that events stop soon after it, then pieces
+        of a few records, so that few elements are alive at a time (the garbage collector visits them all)."""
         start = 0
-        while self.root is None and start < len(text):
-            yield text[start : start + _PIECE]
-            start += _PIECE
-        if start < len(text):
-            yield text[start:] if start else text
+        while start < len(text):
+            size = _PIECE if self.root is None else _RECORDS_PIECE
+            yield text[start : start + size]
+            start += size
 
 
 class _Reader:
@@ -149,7 +151,8 @@ class _Reader:
             if local == "schema":
                 self.wrapper = element
                 return False
-        elif not (self.wrapper is not None and len(self.wrapper) and self.wrapper[-1] is element):
+        elif self.wrapper is None or not any(child is element for child in self.wrapper):
+            # Only a child of the wrapper can be the report.
             return False
         if local != document._root_name:
             if self.wrapper is not None:
@@ -172,8 +175,9 @@ def _bound(parent: Element, limit: int) -> None:
         raise ReportError(f"refused: <{_local(parent[-1].tag)}> holds over {limit:,} elements")
 
 
-def _ends_root(tail: str) -> bool:
-    return bool(_ROOT_END.search(tail))
+def _ends(tail: str, root: str) -> bool:
+    """Whether the text ends with the end tag of `root`."""
+    return re.search(rf"</(?:[\w.-]+:)?{re.escape(root)}\s*>\s*\Z", tail) is not None
 
 
 def _event_queue(parser: XMLPullParser) -> deque:
