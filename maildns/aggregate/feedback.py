@@ -43,6 +43,8 @@ _DMARC_BEGAN = datetime(2012, 1, 1, tzinfo=UTC)
 # Distinct values remembered per report (authentication results, aligned results and identifiers): records
 # share a few (the domain's, its provider's).
 _KNOWN_VALUES = 1_000
+# Records skipped that a report lists one by one; the others are counted.
+_LISTED_SKIPS = 100
 # Records handed over at a time: what a consumer holds of a report, whatever its size.
 BATCH = 1000
 
@@ -53,16 +55,6 @@ class _Names:
     def __init__(self, namespace: str):
         for name in NAMES:
             setattr(self, name, namespace + name)
-
-
-def read_feedback(chunks: Iterable[bytes], *, budget: Budget, source: str | None = None) -> AggregateReport:
-    """The report in the XML of `chunks`, all its records; raises ReportError when it is not one, or is over a limit."""
-    records: list[AggregateRecord] = []
-    for part in stream_feedback(chunks, budget=budget, source=source):
-        records.extend(part.records)
-        if part.last:
-            return replace(part.report, records=tuple(records))
-    raise ReportError("no <feedback> element in the XML")
 
 
 def stream_feedback(
@@ -81,7 +73,7 @@ def stream_feedback(
     header: AggregateReport | None = None
     pending: list[AggregateRecord] = []
     skipped: list[Skip] = []
-    index = 0
+    index = unlisted = 0
     for child in document.children():
         if names is None:
             names = _Names(document.namespace)
@@ -91,7 +83,10 @@ def stream_feedback(
             try:
                 pending.append(_record(child, names, repeated, known))
             except ReportError as error:
-                skipped.append(Skip(f"record {index}", str(error)))
+                if len(skipped) < _LISTED_SKIPS:
+                    skipped.append(Skip(f"record {index}", str(error)))
+                else:
+                    unlisted += 1
             if header is None and metadata is not None and published is not None:
                 header = _header(document.namespace, metadata, published, names, source)
             if header is not None and len(pending) >= batch:
@@ -105,6 +100,10 @@ def stream_feedback(
         raise ReportError("the report has no <report_metadata>")
     if header is None:
         header = _header(document.namespace, metadata, published, names, source)
+    if unlisted:
+        skipped.append(
+            Skip(f"{unlisted:,} more records", f"they could not be read either (the first {_LISTED_SKIPS} are listed)")
+        )
     yield ReportPart(replace(header, skipped=tuple(skipped)), tuple(pending), last=True)
 
 

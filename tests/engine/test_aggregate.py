@@ -402,6 +402,13 @@ def test_a_report_whose_records_are_all_unreadable_is_kept_with_its_reasons():
     assert (report.records, len(report.skipped), report.messages) == ((), 2, 0)
 
 
+def test_a_report_lists_its_first_100_unreadable_records_and_counts_the_others():
+    (report,) = parse_report(feedback(record(ip="192.0.2.1") + record(ip="") * 250))
+    assert len(report.records) == 1 and len(report.skipped) == 101
+    assert report.skipped[99].what == "record 101"
+    assert str(report.skipped[100]) == "150 more records: they could not be read either (the first 100 are listed)"
+
+
 def test_a_broken_attachment_is_named():
     message = _message([("application/gzip", "report.xml.gz", b"\x1f\x8bnot gzip")])
     assert refused(message).startswith("attachment report.xml.gz: the gzip data is corrupt")
