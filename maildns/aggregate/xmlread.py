@@ -39,6 +39,7 @@ _PIECE = 512
 _RECORDS_PIECE = 8192
 # The end of the text, enough to tell it closes the report when a wrapper around it is left open.
 _TAIL = 256
+_ADDRESS_AS_TAG = re.compile(r"<email>\s*<([^<>\s/=\"']{1,200}@[^<>\s/=\"']{1,200})>\s*</email>")
 # A prefix a reporter used without declaring it (a stray xs:schema, xsi:schemaLocation) is declared for it.
 _UNDECLARED_NAMESPACE = "urn:x-maildns:undeclared:"
 
@@ -250,11 +251,15 @@ def _text_over(limit: int) -> ReportError:
 
 
 def _repaired_head(text: str) -> str:
-    """The document's start as its reporter meant it: its XML declaration first, and its prefixes declared.
+    """The document's start as its reporter meant it: its XML declaration first, its prefixes declared, and its
+    contact address as text.
 
     White space or a byte order mark before `<?xml` makes expat refuse the declaration; a prefix used and
-    never declared (xs:schema, xsi:schemaLocation) makes it refuse the element.
+    never declared (xs:schema, xsi:schemaLocation) makes it refuse the element; an address written in angle
+    brackets (<email><dmarc@example.com></email>) reads as a tag that is never closed.
     """
+    if "<email><" in text:
+        text = _ADDRESS_AS_TAG.sub(r"<email>\1</email>", text, count=1)
     stripped = text.lstrip("\ufeff \t\r\n")
     if stripped.startswith("<?xml"):
         text = stripped

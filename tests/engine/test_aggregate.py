@@ -75,6 +75,7 @@ SAMPLES = {
     "quirks/xs-schema-undeclared.xml": [("AOL", "1736985600.116245", "rfc7489", 1, 5, 5)],
     "quirks/bom-line-break-declaration.xml": [("AOL", "1736985600.116245", "rfc7489", 1, 5, 5)],
     "quirks/utf-16.xml": [("AOL", "1736985600.116245", "rfc7489", 1, 5, 5)],
+    "quirks/address-in-angle-brackets.xml": [("AOL", "1736985600.116245", "rfc7489", 1, 5, 5)],
 }
 
 
@@ -309,6 +310,12 @@ def test_a_zip_of_nothing_but_parts_that_hold_no_report_says_what_each_is():
         "the zip archive holds no report: zip member __MACOSX/._report.xml: it is a macOS resource fork, not a "
         "file (__MACOSX); a zip member without a name: it is empty; zip member notes.txt: it is not XML once unpacked"
     )
+
+
+def test_an_address_in_angle_brackets_is_read_as_the_address():
+    (report,) = parse_report(sample("quirks/address-in-angle-brackets.xml"))
+    assert report.email == "dmarchelp@yahooinc.com"
+    assert "not well-formed" in refused(feedback(metadata="<org_name>E</org_name><email><a b@c></email>"))
 
 
 def test_the_rfc_9990_sample_is_read_as_written_with_a_note_on_its_date():

@@ -10,7 +10,8 @@ reports as application/x-zip-compressed. Output is byte for byte the same on eve
 The quirks/ samples are reporters' files as they come, each read as its reporter meant it: a zip made
 by macOS's Archive Utility (with its __MACOSX resource forks), a zip whose member has no name (what
 Perl's IO::Compress::Zip writes for a string), a report inside an <xs:schema> element left open, a
-byte order mark and a line break before the XML declaration, and a UTF-16 report.
+byte order mark and a line break before the XML declaration, a contact address in angle brackets (which
+XML reads as a tag), and a UTF-16 report.
 """
 
 import base64
@@ -68,6 +69,9 @@ def quirks() -> dict[str, bytes]:
         + body
         + b"</xs:schema>\n",
         "quirks/bom-line-break-declaration.xml": b"\xef\xbb\xbf\r\n" + aol,
+        "quirks/address-in-angle-brackets.xml": aol.replace(
+            b"<email>dmarchelp@yahooinc.com</email>", b"<email><dmarchelp@yahooinc.com></email>"
+        ),
         "quirks/utf-16.xml": aol.replace(b'<?xml version="1.0"?>', b'<?xml version="1.0" encoding="UTF-16"?>')
         .decode()
         .encode("utf-16"),
