@@ -2,15 +2,19 @@
 
     /tmp/mdh-peers/bin/python bench/reports_crosscheck.py      # parsedmarc in an environment of its own
 
-The files: the samples of tests/engine/reports/ (as reporters package them) and their XML, files with
-reporters' quirks written here, and 40 generated reports (bench/reports.py). For each file, both parsers
-give reports, records, messages and SPF/DKIM results, or their error; the files where they differ are
-listed with the reason, found from the file itself. parsedmarc runs offline, with its local files only.
+The files: the samples of tests/engine/reports/ (as reporters package them), their XML and the reporters'
+quirks built beside them; the public reports of bench/public_reports/, each folder with its source and
+licence; files with reporters' quirks written here; and 40 generated reports (bench/reports.py). For each
+file, both parsers give reports, records, messages and SPF/DKIM results, or their error; the files where
+they differ are listed with the reason, found from the file itself. parsedmarc runs offline, with its
+local files only.
 """
 
+import codecs
 import email
 import gzip
 import io
+import re
 import sys
 import tempfile
 import zipfile
@@ -26,6 +30,9 @@ from reports import generate_reports  # noqa: E402  (bench/reports.py)
 from maildns.aggregate import ReportError, parse_report  # noqa: E402  (the repository's engine)
 
 SAMPLES = ROOT / "tests" / "engine" / "reports"
+PUBLIC = ROOT / "bench" / "public_reports"
+# Beside the public reports: where they come from and their licence, not reports.
+NOT_REPORTS = {"LICENSE", "SOURCE.md"}
 HEAD = (
     "<feedback><report_metadata><org_name>Quirky</org_name><email>d@quirky.test</email>"
     "<report_id>q-{name}</report_id><date_range><begin>1736899200</begin><end>{end}</end></date_range>"
@@ -119,6 +126,12 @@ def with_parsedmarc(path: Path) -> Parsed:
 
 def explain(data: bytes, ours: Parsed, peer: Parsed) -> str:
     """Why the two differ, from what the file holds."""
+    if ours.error and not peer.error and re.search(rb"<header_from>[^<>]*<[^/]", data):
+        return (
+            "not XML: a '<' inside a value (<header_from>bad<xml.net</header_from>, a file written to test parsers); "
+            "parsedmarc parses with lxml's recover=True, which drops what it cannot read and keeps the rest, where "
+            "maildns refuses XML that is not well-formed rather than guess what it says"
+        )
     if ours.error:
         return f"maildns: {ours.error}"
     if peer.error and b"quoted-printable" in data.lower():
@@ -126,6 +139,10 @@ def explain(data: bytes, ours: Parsed, peer: Parsed) -> str:
             "parsedmarc base64-decodes every attachment it tries, so it misses a quoted-printable text/xml "
             "report and calls the message not a valid report"
         )
+    if peer.error and data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return "parsedmarc does not recognise a UTF-16 file as a report (it reads the bytes as UTF-8)"
+    if peer.error and data.startswith(codecs.BOM_UTF8) and data[3:4].isspace():
+        return "parsedmarc does not recognise a report whose XML declaration follows a byte order mark and a line break"
     if peer.error:
         return f"parsedmarc: {peer.error}"
     reasons = []
@@ -136,9 +153,17 @@ def explain(data: bytes, ours: Parsed, peer: Parsed) -> str:
             "parsedmarc splits the records of a report spanning more than 24 hours into one record per day, "
             "sharing out the counts (normalize_timespan_threshold_hours=24)"
         )
-    if ours.records == peer.records and ours.results > peer.results:
-        reasons.append("parsedmarc drops the SPF and DKIM results that have no domain (scope helo without a domain)")
+    if ours.records == peer.records and ours.results > peer.results and _results_without_domain(data):
+        reasons.append(
+            "parsedmarc drops the SPF and DKIM results that have no domain (an empty <domain>, or scope helo "
+            "without one)"
+        )
     return "; ".join(reasons) or "UNEXPLAINED"
+
+
+def _results_without_domain(data: bytes) -> bool:
+    text = gzip.decompress(data) if data.startswith(b"\x1f\x8b") else data
+    return b"<domain></domain>" in text or b"<domain/>" in text or b"<scope>helo</scope><result>" in text
 
 
 def files() -> dict[str, bytes]:
@@ -146,6 +171,12 @@ def files() -> dict[str, bytes]:
         path.name: path.read_bytes() for path in sorted(SAMPLES.iterdir()) if path.is_file() and path.suffix != ".py"
     }
     found |= {f"xml/{path.name}": path.read_bytes() for path in sorted((SAMPLES / "xml").glob("*.xml"))}
+    found |= {f"quirks/{path.name}": path.read_bytes() for path in sorted((SAMPLES / "quirks").iterdir())}
+    found |= {
+        str(path.relative_to(PUBLIC)): path.read_bytes()
+        for path in sorted(PUBLIC.rglob("*"))
+        if path.is_file() and path.name not in NOT_REPORTS
+    }
     found |= quirk_files()
     found |= {f"generated/{report.name}": report.data for report in generate_reports(40, 100)}
     return found

@@ -11,6 +11,7 @@ import ipaddress
 import json
 import os
 import sys
+from dataclasses import dataclass
 from typing import NoReturn, TextIO
 
 from .aggregate import (
@@ -18,11 +19,15 @@ from .aggregate import (
     Attribution,
     Limits,
     ReportError,
+    Skip,
     SourceTotal,
+    Tally,
+    Totals,
+    attribute_ips,
     attribute_sources,
     iso_utc,
     parse_report,
-    summarize,
+    stream_reports,
 )
 from .check import DEFAULT_DOMAIN_TIMEOUT, check_domains
 from .dns import DEFAULT_TIMEOUT, Resolver
@@ -250,6 +255,34 @@ def _run_report(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int
     for path in args.files:
         if path != "-" and not (os.path.isfile(path) and os.access(path, os.R_OK)):
             raise UsageError(f"{path}: no such readable file")
+    if args.json:
+        return _run_report_json(args, stdout, stderr)
+    # Text: the records stream from each file into the totals, a batch at a time, whatever the reports' size.
+    tally, blocks, seen = Tally(), [], set()
+    duplicates = refused = 0
+    for path in args.files:
+        try:
+            read = _tally_file(path, seen)
+        except ReportError as error:
+            stderr.write(f"maildns: {path}: {_one_line(error)}\n")
+            refused += 1
+            continue
+        tally.merge(read.tally)
+        blocks += read.blocks
+        duplicates += read.duplicates
+        seen |= read.keys
+    attributions = {}
+    if not args.no_attribution and tally.domains:
+        resolver = Resolver(args.nameservers, timeout=args.timeout, lifetime=max(args.timeout * 2, args.timeout))
+        attributions = attribute_ips(tally.domains, resolver=resolver, own_ips=args.own_ips or ())
+    stdout.write(render_totals(blocks, tally.totals(attributions)))
+    if duplicates:
+        stdout.write(f"Skipped {_plural(duplicates, 'report')} met twice (same reporter and report id).\n")
+    return EXIT_NOT_A_REPORT if refused else 0
+
+
+def _run_report_json(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
+    # JSON holds every record: the reports are read whole.
     reports: list[AggregateReport] = []
     refused = 0
     for path in args.files:
@@ -258,19 +291,62 @@ def _run_report(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int
         except ReportError as error:
             stderr.write(f"maildns: {path}: {_one_line(error)}\n")
             refused += 1
-    reports, duplicates = _distinct(reports)
+    reports, _duplicates = _distinct(reports)
     attributions = {}
     if not args.no_attribution and reports:
         resolver = Resolver(args.nameservers, timeout=args.timeout, lifetime=max(args.timeout * 2, args.timeout))
         attributions = attribute_sources(reports, resolver=resolver, own_ips=args.own_ips or ())
-    if args.json:
-        json.dump([report.to_dict(attributions) for report in reports], stdout, indent=2)
-        stdout.write("\n")
-    else:
-        stdout.write(render_reports(reports, attributions))
-        if duplicates:
-            stdout.write(f"Skipped {_plural(duplicates, 'report')} met twice (same reporter and report id).\n")
+    json.dump([report.to_dict(attributions) for report in reports], stdout, indent=2)
+    stdout.write("\n")
     return EXIT_NOT_A_REPORT if refused else 0
+
+
+@dataclass
+class _FileRead:
+    """One file's reports as the text shows them, its totals, and the reports it held twice or already met."""
+
+    tally: Tally
+    blocks: list[str]
+    duplicates: int
+    keys: set[tuple[str, str, str]]
+
+
+def _tally_file(path: str, seen: set[tuple[str, str, str]]) -> _FileRead:
+    read = _FileRead(Tally(), [], 0, set())
+    left_out: list[Skip] = []
+    counted = True
+    records = messages = passed = 0
+    first = True
+    for part in stream_reports(_read(path), filename=os.path.basename(path) if path != "-" else None):
+        if isinstance(part, Skip):
+            left_out.append(part)
+            continue
+        report = part.report
+        if first:
+            key = (report.org_name, report.report_id, report.policy.domain)
+            counted = key not in seen and key not in read.keys
+            read.keys.add(key)
+            first = False
+        if counted:
+            read.tally.add(report, part.records)
+            records += len(part.records)
+            messages += sum(record.count for record in part.records)
+            passed += sum(record.count for record in part.records if record.passed)
+        if part.last:
+            if counted:
+                read.tally.add_report(messages, passed)
+                read.blocks.append(_render_report(report, records, messages, passed))
+            else:
+                read.duplicates += 1
+            records = messages = passed = 0
+            first = True
+    if left_out:
+        lines = "".join(f"  skipped {skip}\n" for skip in left_out)
+        if read.blocks:
+            read.blocks[0] += lines
+        else:
+            read.blocks.append(f"{path}:\n{lines}")
+    return read
 
 
 def _distinct(reports: list[AggregateReport]) -> tuple[list[AggregateReport], int]:
@@ -297,17 +373,15 @@ def _read(path: str) -> bytes:
         raise UsageError(f"{path}: {error.strerror}") from None
 
 
-def render_reports(reports: list[AggregateReport], attributions: dict[str, Attribution]) -> str:
-    """Each report in a few lines, then the totals and a line per source IP, busiest first."""
-    blocks = [_render_report(report) for report in reports]
-    totals = summarize(reports, attributions)
+def render_totals(blocks: list[str], totals: Totals) -> str:
+    """The reports' blocks, then the totals and a line per source IP, busiest first."""
     lines = [f"Totals: {_plural(totals.reports, 'report')}, {_passed(totals.messages, totals.passed)}"]
     if totals.sources:
         lines += _source_table(totals.sources)
     return "\n".join([*blocks, "\n".join(lines) + "\n"])
 
 
-def _render_report(report: AggregateReport) -> str:
+def _render_report(report: AggregateReport, records: int, messages: int, passed: int) -> str:
     policy = report.policy
     tags = {"p": policy.p, "sp": policy.sp, "np": policy.np, "adkim": policy.adkim, "aspf": policy.aspf}
     tags |= {"t": policy.testing, "pct": policy.pct, "fo": policy.fo, "discovery": policy.discovery_method}
@@ -317,9 +391,11 @@ def _render_report(report: AggregateReport) -> str:
         f"  {policy.domain}, {iso_utc(report.begin)} to {iso_utc(report.end)}, {report.format.upper()[:3]} "
         f"{report.format[3:]}",
         "  policy " + " ".join(f"{name}={value}" for name, value in tags.items() if value is not None),
-        f"  {_plural(len(report.records), 'record')}, {_passed(report.messages, report.passed)}",
+        f"  {_plural(records, 'record')}, {_passed(messages, passed)}",
     ]
     lines += [f"  reporter's error: {error}" for error in report.errors]
+    lines += [f"  note: {note}" for note in report.notes]
+    lines += [f"  skipped {skip}" for skip in report.skipped]
     return "\n".join(lines) + "\n"
 
 

@@ -7,7 +7,7 @@ from markupsafe import Markup
 
 from odoo import api, fields, models
 from odoo.fields import Domain
-from odoo.tools import SQL, format_date
+from odoo.tools import SQL, format_date, split_every
 
 from ..maildns.aggregate import ReportError, attribute_ips, parse_report
 from ..tools.addresses import ascii_or_none
@@ -26,6 +26,7 @@ _logger = logging.getLogger(__name__)
 # Source IPs attributed per step of the scheduled action: their DNS questions take seconds, not minutes.
 IPS_PER_BATCH = 200
 ALIAS_NAME = "dmarc-reports"
+ROWS_PER_BATCH = 1000
 
 
 class MailDmarcReport(models.Model):
@@ -71,6 +72,12 @@ class MailDmarcReport(models.Model):
     report_format = fields.Selection([("rfc7489", "RFC 7489"), ("rfc9990", "RFC 9990")], string="Format", readonly=True)
     generator = fields.Char(readonly=True)
     reporter_errors = fields.Text(string="Reporter's errors", readonly=True)
+    skipped_parts = fields.Text(
+        string="Left out",
+        readonly=True,
+        help="What the received file held that could not be read, and why: records, or archive members that are no "
+        "report. The rest of the report was read.",
+    )
     source_name = fields.Char(string="Report file", readonly=True, help="The file the report came in.")
     row_ids = fields.One2many("mail.dmarc.report.row", "report_id", string="Rows", readonly=True)
     messages = fields.Integer(string="Reported messages", readonly=True)
@@ -147,11 +154,12 @@ class MailDmarcReport(models.Model):
                     **report_values(report),
                     "name": f"{report.org_name} {report.report_id}",
                     "check_id": checks.get(report.policy.domain, False),
+                    "skipped_parts": "\n".join(map(str, report.skipped)) or False,
                 }
                 for report in wanted.values()
             ]
         )
-        rows = []
+        Row = self.env["mail.dmarc.report.row"].sudo()
         for record, report in zip(created, wanted.values(), strict=True):
             common = {
                 "report_id": record.id,
@@ -159,8 +167,9 @@ class MailDmarcReport(models.Model):
                 "domain": record.domain,
                 "org_name": record.org_name,
             }
-            rows += [{**row_values(row, report), **common} for row in report.records]
-        self.env["mail.dmarc.report.row"].sudo().create(rows)
+            # A large reporter's report holds tens of thousands of rows: created a batch at a time.
+            for batch in split_every(ROWS_PER_BATCH, report.records):
+                Row.create([{**row_values(row, report), **common} for row in batch])
         return created, existing
 
     @api.model

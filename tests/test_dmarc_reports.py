@@ -8,7 +8,9 @@ reverse names).
 
 import base64
 import gzip
+import io
 import re
+import zipfile
 from datetime import UTC, datetime, time, timedelta
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid
@@ -191,6 +193,23 @@ class TestReceivingReports(DmarcReportCase):
         self.assertEqual(self.Report.search([]).mapped("state").count("ok"), 1)
         (failed,) = self.Report.search([("state", "=", "failed")])
         self.assertEqual(failed.raw_filename, "other.xml")
+
+    def test_what_a_file_held_that_is_no_report_is_left_out_and_said_so_on_the_report(self):
+        xml = sample_xml("yahoo", days_ago=1).replace(b"<source_ip>", b"<source_ip>not-an-ip", 1)
+        buffer = io.BytesIO()
+        with zipfile.ZipFile(buffer, "w") as archive:
+            archive.writestr("report.xml", xml)
+            archive.writestr("__MACOSX/._report.xml", b"\x00\x05\x16\x07Mac OS X")
+        self.receive(report_message([("report.zip", buffer.getvalue(), "application/zip")]))
+        report = self.by_org("Yahoo")
+        self.assertEqual((report.state, len(report.row_ids), report.messages), ("ok", 2, 10))
+        self.assertEqual(
+            report.skipped_parts.splitlines(),
+            [
+                "record 1: source_ip 'not-an-ip149.202.206.10' is not an IP address",
+                "zip member __MACOSX/._report.xml: it is a macOS resource fork, not a file (__MACOSX)",
+            ],
+        )
 
     def test_many_reports_from_one_reporter_are_not_taken_for_a_mail_loop(self):
         # Odoo's gateway ignores a sender who made 20 records in two hours, unless the model says otherwise.

@@ -10,10 +10,12 @@ from .model import (
     PolicyOverride,
     PublishedPolicy,
     ReportError,
+    ReportPart,
+    Skip,
     iso_utc,
 )
-from .parse import parse_report
-from .summary import SourceTotal, Totals, summarize
+from .parse import parse_report, stream_reports
+from .summary import SourceTotal, Tally, Totals, summarize
 
 __all__ = [
     "AggregateRecord",
@@ -24,12 +26,16 @@ __all__ = [
     "PolicyOverride",
     "PublishedPolicy",
     "ReportError",
+    "ReportPart",
+    "Skip",
     "SourceTotal",
+    "Tally",
     "Totals",
     "attribute_ips",
     "attribute_sources",
     "iso_utc",
     "parse_report",
     "reverse_lookup",
+    "stream_reports",
     "summarize",
 ]

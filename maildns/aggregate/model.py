@@ -37,15 +37,26 @@ class Limits:
     message_bytes: int = 6 * _MEBIBYTE
     # Header and boundary lines of a message: each costs the email parser an object.
     message_lines: int = 10_000
-    # Records, all reports of the file together.
-    records: int = 20_000
-    # XML elements of the file, read or skipped: bounds the parser's time.
-    elements: int = 1_000_000
-    # Nesting of XML elements.
-    depth: int = 64
+    # XML elements in one child of <feedback> (a record, the metadata, an extension): what one piece of the
+    # report may cost before it is handed over. There is no limit on records: they stream to their consumer.
+    elements: int = 100_000
     # One element's text, and the times a repeated element (dkim, spf, error, reason) occurs in one parent.
     text_bytes: int = 64 * 1024
     repeated: int = 200
+
+
+@dataclass(frozen=True, slots=True)
+class Skip:
+    """A part of a file left out while the rest was read: what it is, and why."""
+
+    what: str
+    reason: str
+
+    def to_dict(self) -> dict:
+        return {"what": self.what, "reason": self.reason}
+
+    def __str__(self) -> str:
+        return f"{self.what}: {self.reason}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,7 +92,8 @@ class PolicyOverride:
         return {"type": self.type, "comment": self.comment}
 
 
-@dataclass(frozen=True, slots=True)
+# Not frozen: a frozen dataclass costs four times as much to make, and the parser makes one per record.
+@dataclass(slots=True)
 class AggregateRecord:
     """One row of a report: messages from one source IP that shared their results."""
 
@@ -167,6 +179,10 @@ class AggregateReport:
     generator: str | None = None
     # Where the XML came from inside the file: a zip member or an attachment's name.
     source: str | None = None
+    # What was left out: records that could not be read, members of the file that hold no report.
+    skipped: tuple[Skip, ...] = ()
+    # What is odd but read as written: a period before DMARC existed, in the future, ending before it begins.
+    notes: tuple[str, ...] = ()
 
     @property
     def messages(self) -> int:
@@ -191,11 +207,26 @@ class AggregateReport:
             "errors": list(self.errors),
             "generator": self.generator,
             "source": self.source,
+            "skipped": [skip.to_dict() for skip in self.skipped],
+            "notes": list(self.notes),
             "policy": self.policy.to_dict(),
             "records": [record.to_dict(attributions.get(record.source_ip)) for record in self.records],
             "messages": self.messages,
             "passed": self.passed,
         }
+
+
+@dataclass(frozen=True, slots=True)
+class ReportPart:
+    """A report's records as they stream out of the parser, a batch at a time.
+
+    `report` is the report without its records (records=()); on the report's last part it is complete
+    but for them: its skipped records are known only once all are read.
+    """
+
+    report: AggregateReport
+    records: tuple[AggregateRecord, ...]
+    last: bool
 
 
 @dataclass(frozen=True)

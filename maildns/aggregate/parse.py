@@ -13,10 +13,12 @@ import struct
 import zipfile
 import zlib
 from collections.abc import Generator, Iterator
+from dataclasses import replace
 from email.message import Message
+from itertools import chain
 
-from .feedback import read_feedback
-from .model import AggregateReport, Limits, ReportError
+from .feedback import BATCH, stream_feedback
+from .model import AggregateRecord, AggregateReport, Limits, ReportError, ReportPart, Skip
 from .xmlread import Budget
 
 CHUNK = 64 * 1024
@@ -28,7 +30,7 @@ _ZIP_END = b"PK\x05\x06"
 _ZIP_END_SEARCH = 22 + 65_535
 # Bytes of central directory allowed per member: a name and its extra fields, generously.
 _ZIP_DIRECTORY_PER_MEMBER = 1024
-_XML_START = (b"<", b"\xef\xbb\xbf", b"\xff\xfe", b"\xfe\xff")
+_XML_START = (b"<", b"\xef\xbb\xbf", b"\xff\xfe", b"\xfe\xff", b"\x00<")
 _HEADER = re.compile(rb"(From |[A-Za-z0-9-]{1,76}:)")
 # Lines that cost the email parser an object: a header, or a MIME boundary.
 _STRUCTURE_LINE = re.compile(rb"^(?:--|[A-Za-z0-9-]{1,76}:)", re.MULTILINE)
@@ -50,25 +52,54 @@ REPORT_SUFFIXES = (".xml", ".xml.gz", ".gz", ".zip")
 def parse_report(data: bytes, *, filename: str | None = None, limits: Limits | None = None) -> list[AggregateReport]:
     """The aggregate reports in one file: XML, gzip, zip (one or more XML), or an email message with them.
 
-    `filename` names the report's source when the file itself holds the XML. Raises ReportError when the
-    file is not a report, is broken, or is over one of `limits`; nothing else, whatever the bytes.
+    `filename` names the report's source when the file itself holds the XML. What the file holds beside
+    its reports (a folder, a macOS resource fork, a member that is not XML) is left out and listed in the
+    first report's `skipped`, after the records each report skipped. Raises ReportError when the file is
+    not a report, is broken, or is over one of `limits`; nothing else, whatever the bytes.
+    """
+    reports: list[AggregateReport] = []
+    records: list[AggregateRecord] = []
+    left_out: list[Skip] = []
+    for part in stream_reports(data, filename=filename, limits=limits):
+        if isinstance(part, Skip):
+            left_out.append(part)
+            continue
+        records.extend(part.records)
+        if part.last:
+            reports.append(replace(part.report, records=tuple(records)))
+            records = []
+    if left_out and reports:
+        reports[0] = replace(reports[0], skipped=(*reports[0].skipped, *left_out))
+    return reports
+
+
+def stream_reports(
+    data: bytes, *, filename: str | None = None, limits: Limits | None = None, batch: int = BATCH
+) -> Iterator[ReportPart | Skip]:
+    """The reports of one file as they are read: their records by parts of at most `batch`, each report
+    ending with a part whose `last` is true, and a Skip for each part of the file left out.
+
+    Memory follows a batch, not the report. Raises ReportError as parse_report does, possibly after
+    parts of the file were handed over: a consumer that keeps them undoes them then.
     """
     limits = limits or Limits()
     if len(data) > limits.input_bytes:
         raise ReportError(f"refused: the file is over {limits.input_bytes / 1024 / 1024:g} MiB")
-    return _parse(bytes(data), filename, Budget(limits), in_message=False)
+    return _parse(bytes(data), filename, Budget(limits), batch, in_message=False)
 
 
-def _parse(data: bytes, name: str | None, budget: Budget, *, in_message: bool) -> list[AggregateReport]:
+def _parse(
+    data: bytes, name: str | None, budget: Budget, batch: int, *, in_message: bool
+) -> Iterator[ReportPart | Skip]:
     kind = sniff(data)
     if kind == "gzip":
-        return [read_feedback(_gunzip(data, budget.limits), budget=budget, source=name)]
+        return stream_feedback(_gunzip(data, budget.limits), budget=budget, source=name, batch=batch)
     if kind == "zip":
-        return [read_feedback(chunks, budget=budget, source=member) for member, chunks in _unzip(data, budget.limits)]
+        return _zip_reports(data, budget, batch)
     if kind == "xml":
-        return [read_feedback(_slices(data), budget=budget, source=name)]
+        return stream_feedback(_slices(data), budget=budget, source=name, batch=batch)
     if kind == "message" and not in_message:
-        return _parse_message(data, budget)
+        return _parse_message(data, budget, batch)
     if kind == "empty":
         raise ReportError("the file is empty")
     raise ReportError("not a report: neither XML, gzip, zip nor an email message")
@@ -135,14 +166,44 @@ def _check_ratio(produced: int, consumed: int, limits: Limits, what: str) -> Non
         raise ReportError(f"refused: {what} expands over {limits.ratio} times its size (a decompression bomb)")
 
 
-def _unzip(data: bytes, limits: Limits) -> Iterator[tuple[str, Iterator[bytes]]]:
-    """Each member's name and decompressed chunks: the .xml members, or all when none is named so."""
-    members = [info for info in _open_zip(data, limits).infolist() if not info.is_dir()]
+def _zip_reports(data: bytes, budget: Budget, batch: int) -> Iterator[ReportPart | Skip]:
+    """The reports of each member of a zip archive; members that hold none are skipped, each said so."""
+    members = _open_zip(data, budget.limits).infolist()
     if not members:
         raise ReportError("the zip archive is empty")
-    named_xml = [info for info in members if info.filename.lower().endswith(".xml")]
-    for info in named_xml or members:
-        yield info.filename, _member_chunks(data, info, limits)
+    skipped: list[Skip] = []
+    read = 0
+    for info in members:
+        what = f"zip member {info.filename}" if info.filename else "a zip member without a name"
+        reason = _not_a_report(info)
+        chunks: Iterator[bytes] = iter(())
+        if reason is None:
+            chunks = _member_chunks(data, info, budget.limits)
+            head = next((chunk for chunk in chunks if chunk), b"")
+            chunks = chain([head], chunks)
+            if sniff(head) != "xml":
+                reason = "it is not XML once unpacked"
+        if reason is not None:
+            skipped.append(Skip(what, reason))
+            yield skipped[-1]
+            continue
+        read += 1
+        yield from stream_feedback(chunks, budget=budget, source=info.filename, batch=batch)
+    if not read:
+        raise ReportError("the zip archive holds no report: " + "; ".join(map(str, skipped)))
+
+
+def _not_a_report(info: zipfile.ZipInfo) -> str | None:
+    """Why a member cannot be a report by its listing alone, or None."""
+    # Perl's IO::Compress::Zip writes a nameless member for a string zipped without a name: it may be one.
+    if info.filename and info.filename.endswith("/"):
+        return "it is a folder"
+    parts = info.filename.split("/")
+    if "__MACOSX" in parts or parts[-1].startswith("._"):
+        return "it is a macOS resource fork, not a file (__MACOSX)"
+    if info.file_size == 0:
+        return "it is empty"
+    return None
 
 
 def _open_zip(data: bytes, limits: Limits) -> zipfile.ZipFile:
@@ -157,13 +218,14 @@ def _open_zip(data: bytes, limits: Limits) -> zipfile.ZipFile:
         raise ReportError(f"refused: the zip archive holds over {limits.members} members")
     try:
         return zipfile.ZipFile(io.BytesIO(data))
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, OSError, NotImplementedError) as error:
+    # A name flagged UTF-8 that is not (UnicodeDecodeError) is a ValueError too.
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, OSError, NotImplementedError, ValueError) as error:
         raise ReportError(f"a broken zip archive: {error}") from None
 
 
 def _member_chunks(data: bytes, info: zipfile.ZipInfo, limits: Limits) -> Iterator[bytes]:
     """A member's bytes, inflated here rather than by zipfile: the same bounded stream as gzip's."""
-    what = f"zip member {info.filename}"
+    what = f"zip member {info.filename or '(without a name)'}"
     if info.flag_bits & 0x1:
         raise ReportError(f"{what} is encrypted")
     if info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
@@ -193,17 +255,15 @@ def _member_start(data: bytes, info: zipfile.ZipInfo, what: str) -> int:
     return offset + 30 + name_length + extra_length
 
 
-def _parse_message(data: bytes, budget: Budget) -> list[AggregateReport]:
-    reports = []
+def _parse_message(data: bytes, budget: Budget, batch: int) -> Iterator[ReportPart | Skip]:
     attachments = _attachments(data, budget.limits)
     if not attachments:
         raise ReportError("the message holds no report: no XML, gzip or zip attachment")
     for name, payload in attachments:
         try:
-            reports.extend(_parse(payload, name, budget, in_message=True))
+            yield from _parse(payload, name, budget, batch, in_message=True)
         except ReportError as error:
             raise ReportError(f"attachment {name}: {error}") from None
-    return reports
 
 
 def _attachments(data: bytes, limits: Limits) -> list[tuple[str, bytes]]:

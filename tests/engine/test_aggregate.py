@@ -67,6 +67,15 @@ SAMPLES = {
     "xml/rfc9990.xml": [
         ("mail.receiver.test", "<2025-01-15.shop.reports.test@mail.receiver.test>", "rfc9990", 2, 33, 27)
     ],
+    "xml/rfc9990-appendix-b.xml": [("Sample Reporter", "3v98abbp8ya9n3va8yr8oa3ya", "rfc9990", 1, 123, 123)],
+    # Reporters' quirks, each read as its reporter meant it (see reports/build.py).
+    "quirks/macos.zip": [("google.com", "4713245309183744256", "rfc7489", 4, 193, 129)],
+    "quirks/nameless-member.zip": [("AOL", "1736985600.116245", "rfc7489", 1, 5, 5)],
+    "quirks/xs-schema-left-open.xml": [("AOL", "1736985600.116245", "rfc7489", 1, 5, 5)],
+    "quirks/xs-schema-undeclared.xml": [("AOL", "1736985600.116245", "rfc7489", 1, 5, 5)],
+    "quirks/bom-line-break-declaration.xml": [("AOL", "1736985600.116245", "rfc7489", 1, 5, 5)],
+    "quirks/utf-16.xml": [("AOL", "1736985600.116245", "rfc7489", 1, 5, 5)],
+    "quirks/address-in-angle-brackets.xml": [("AOL", "1736985600.116245", "rfc7489", 1, 5, 5)],
 }
 
 
@@ -194,8 +203,9 @@ def test_optional_elements_missing():
         "<org_name>Minimal</org_name><report_id>7</report_id><date_range><begin>1</begin><end>2</end></date_range>"
     )
     bare = "<record><row><source_ip>192.0.2.7</source_ip><count>1</count></row></record>"
-    with pytest.raises(ReportError, match="not a date"):
-        parse_report(feedback(bare, metadata=metadata, policy=""))
+    (early,) = parse_report(feedback(bare, metadata=metadata, policy=""))
+    assert early.begin == datetime(1970, 1, 1, 0, 0, 1, tzinfo=UTC)
+    assert early.notes == ("the period begins on 1970-01-01, before DMARC reports existed (2012)",)
     metadata = metadata.replace("<begin>1</begin><end>2</end>", "<begin>1736899200</begin><end>1736985599</end>")
     (report,) = parse_report(feedback(bare, metadata=metadata, policy=""))
     (only,) = report.records
@@ -279,9 +289,67 @@ def test_concatenated_gzip_members_and_trailing_bytes():
     assert parse_report(joined)[0].records[0].count == 3
 
 
-def test_zip_members_other_than_xml_are_left_out():
-    assert len(parse_report(zipped({"README.txt": b"hello", "report.xml": feedback()}))) == 1
+def test_zip_members_other_than_xml_are_left_out_and_said_so():
+    (report,) = parse_report(zipped({"README.txt": b"hello", "report.xml": feedback()}))
+    assert [str(skip) for skip in report.skipped] == ["zip member README.txt: it is not XML once unpacked"]
     assert len(parse_report(zipped({"report": feedback()}))) == 1
+
+
+def test_macos_resource_forks_are_skipped_and_the_reports_beside_them_read():
+    (report,) = parse_report(sample("quirks/macos.zip"))
+    assert [skip.reason for skip in report.skipped] == [
+        "it is a folder",
+        "it is a macOS resource fork, not a file (__MACOSX)",
+    ]
+    assert report.to_dict()["skipped"][1]["what"].startswith("zip member __MACOSX/._google.com!")
+
+
+def test_a_zip_of_nothing_but_parts_that_hold_no_report_says_what_each_is():
+    reason = refused(zipped({"__MACOSX/._report.xml": b"\x00\x05\x16\x07", "": b"", "notes.txt": b"hi"}))
+    assert reason == (
+        "the zip archive holds no report: zip member __MACOSX/._report.xml: it is a macOS resource fork, not a "
+        "file (__MACOSX); a zip member without a name: it is empty; zip member notes.txt: it is not XML once unpacked"
+    )
+
+
+def test_an_address_in_angle_brackets_is_read_as_the_address():
+    (report,) = parse_report(sample("quirks/address-in-angle-brackets.xml"))
+    assert report.email == "dmarchelp@yahooinc.com"
+    assert "not well-formed" in refused(feedback(metadata="<org_name>E</org_name><email><a b@c></email>"))
+
+
+def test_the_rfc_9990_sample_is_read_as_written_with_a_note_on_its_date():
+    (report,) = parse_report(sample("xml/rfc9990-appendix-b.xml"))
+    assert (report.begin, report.end) == (
+        datetime(1979, 8, 7, tzinfo=UTC),
+        datetime(1979, 8, 7, 23, 59, 59, tzinfo=UTC),
+    )
+    assert report.records[0].disposition == "pass"
+    assert report.to_dict()["notes"] == ["the period begins on 1979-08-07, before DMARC reports existed (2012)"]
+
+
+@pytest.mark.parametrize(
+    ("begin", "end", "notes"),
+    [
+        ("0", "86399", ["the period begins on 1970-01-01, before DMARC reports existed (2012)"]),
+        ("1736899200", "4102444800", ["the period ends on 2100-01-01, in the future"]),
+        ("1736985599", "1736899200", ["the period ends before it begins"]),
+        ("1736899200.5", "1736985599.0", []),
+    ],
+)
+def test_odd_periods_are_read_as_written_and_noted(begin, end, notes):
+    metadata = (
+        "<org_name>Example</org_name><report_id>r</report_id>"
+        f"<date_range><begin>{begin}</begin><end>{end}</end></date_range>"
+    )
+    (report,) = parse_report(feedback(metadata=metadata))
+    assert int(report.begin.timestamp()) == int(float(begin))
+    assert list(report.notes) == notes
+
+
+def test_a_period_no_date_can_hold_is_refused():
+    metadata = "<org_name>E</org_name><report_id>r</report_id><date_range><begin>999999999999</begin><end>1</end>"
+    assert "after the year 9999" in refused(feedback(metadata=metadata + "</date_range>"))
 
 
 def test_octet_stream_attachment_is_read_by_its_first_bytes():
@@ -304,9 +372,6 @@ def test_octet_stream_attachment_is_read_by_its_first_bytes():
         (b"<<<", "not XML"),
         (b"<feedback></feedback>", "the report has no <report_metadata>"),
         (feedback().replace(b"<domain>shop.reports.test</domain>", b""), "policy_published has no <domain>"),
-        (feedback(record(ip="192.0.2.300")), "record 1: source_ip '192.0.2.300' is not an IP address"),
-        (feedback(record(count="-1")), "record 1: count '-1' is not a number of messages"),
-        (feedback(record(count="")), "record 1: <count> is empty"),
         (feedback().replace(b"<begin>1736899200</begin>", b"<begin>yesterday</begin>"), "is not a number of seconds"),
         (feedback() + b"<feedback/>", "broken XML: junk after document element"),
         (b"<?xml version='1.0'?><!DOCTYPE feedback><feedback/>", "DOCTYPE"),
@@ -320,6 +385,35 @@ def test_octet_stream_attachment_is_read_by_its_first_bytes():
 )
 def test_not_a_report_says_why(data, reason):
     assert reason in refused(data)
+
+
+@pytest.mark.parametrize(
+    ("bad", "reason"),
+    [
+        (record(ip="192.0.2.300"), "source_ip '192.0.2.300' is not an IP address"),
+        (record(ip=""), "the record: <source_ip> is empty"),
+        (record(count="-1"), "count '-1' is not a number of messages"),
+        (record(count=""), "the record: <count> is empty"),
+        ("<record><identifiers/></record>", "it has no <row>"),
+    ],
+)
+def test_a_record_that_cannot_be_read_is_skipped_and_the_report_keeps_the_others(bad, reason):
+    (report,) = parse_report(feedback(record(ip="192.0.2.1") + bad + record(ip="192.0.2.3")))
+    assert [found.source_ip for found in report.records] == ["192.0.2.1", "192.0.2.3"]
+    assert [(skip.what, skip.reason) for skip in report.skipped] == [("record 2", reason)]
+    assert report.to_dict()["skipped"] == [{"what": "record 2", "reason": reason}]
+
+
+def test_a_report_whose_records_are_all_unreadable_is_kept_with_its_reasons():
+    (report,) = parse_report(feedback(record(ip="") + record(count="many")))
+    assert (report.records, len(report.skipped), report.messages) == ((), 2, 0)
+
+
+def test_a_report_lists_its_first_100_unreadable_records_and_counts_the_others():
+    (report,) = parse_report(feedback(record(ip="192.0.2.1") + record(ip="") * 250))
+    assert len(report.records) == 1 and len(report.skipped) == 101
+    assert report.skipped[99].what == "record 101"
+    assert str(report.skipped[100]) == "150 more records: they could not be read either (the first 100 are listed)"
 
 
 def test_a_broken_attachment_is_named():
@@ -347,15 +441,23 @@ def test_report_error_is_the_engines_value_error():
     [
         (Limits(input_bytes=100), feedback(), "the file is over"),
         (Limits(xml_bytes=2048), feedback(record() * 20), "the XML is over"),
-        (Limits(records=2), feedback(record() * 3), "the file holds over 2 records"),
-        (Limits(elements=30), feedback(record() * 3), "over 30 elements"),
-        (Limits(depth=3), feedback(), "nests elements over 3 deep"),
-        (Limits(text_bytes=5), feedback(), "the text of <org_name> is over 5 characters"),
-        (Limits(repeated=2), feedback(record(auth="<dkim/><dkim/><dkim/>")), "<dkim> repeated over 2 times"),
+        (Limits(elements=10), feedback(record() * 3), "<record> holds over 10 elements"),
+        (
+            Limits(text_bytes=100),
+            feedback(metadata="<org_name>" + "x" * 101 + "</org_name>"),
+            "the text of an element is over 100 characters",
+        ),
     ],
 )
 def test_each_limit_refuses_with_its_reason(limits, data, reason):
     assert reason in refused(data, limits=limits)
+
+
+def test_a_record_over_the_repeated_limit_is_skipped():
+    data = feedback(record(auth="<dkim/><dkim/><dkim/>") + record(ip="192.0.2.9"))
+    (report,) = parse_report(data, limits=Limits(repeated=2))
+    assert [found.source_ip for found in report.records] == ["192.0.2.9"]
+    assert [str(skip) for skip in report.skipped] == ["record 1: it gives over 2 authentication results"]
 
 
 def test_member_and_ratio_limits():

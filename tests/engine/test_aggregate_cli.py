@@ -103,6 +103,47 @@ def test_standard_input():
     assert "Totals: 1 report, 47 messages, 43 passed DMARC (91.5%)" in result.stdout.decode()
 
 
+def test_what_was_skipped_and_noted_is_said_in_the_text_and_the_json(tmp_path):
+    bad = tmp_path / "bad-record.xml"
+    bad.write_bytes(
+        (REPORTS / "xml" / "aol.xml")
+        .read_bytes()
+        .replace(b"<row>", b"<row><source_ip></source_ip>", 1)
+        .replace(b"</record>", b"</record><record><row><source_ip>192.0.2.8</source_ip><count>2</count></row></record>")
+    )
+    files = [str(REPORTS / "quirks" / "macos.zip"), str(REPORTS / "xml" / "rfc9990-appendix-b.xml"), str(bad)]
+    result = run(*files, *OFFLINE)
+    assert result.returncode == 0, result.stderr
+    text = result.stdout.decode()
+    assert "  skipped zip member __MACOSX/: it is a folder\n" in text
+    assert "  note: the period begins on 1979-08-07, before DMARC reports existed (2012)\n" in text
+    assert "  skipped record 1: the record: <source_ip> is empty\n" in text
+    assert "Totals: 3 reports, 318 messages" in text
+    reports = json.loads(run(*files, "--json", *OFFLINE).stdout)
+    assert [report["skipped"] for report in reports][2] == [
+        {"what": "record 1", "reason": "the record: <source_ip> is empty"}
+    ]
+    assert reports[1]["notes"] == ["the period begins on 1979-08-07, before DMARC reports existed (2012)"]
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        b"PK\x05\x06" + bytes(18),
+        (REPORTS / "quirks" / "nameless-member.zip").read_bytes()[:300],
+        b"\x1f\x8b" + bytes(40),
+        b"From: a\nContent-Type: multipart/mixed; boundary=b\n\n--b\nContent-Type: application/zip\n\nPK\x03\x04",
+        b"\xff\xfe<\x00",
+    ],
+)
+def test_any_file_exits_0_or_65(tmp_path, data):
+    path = tmp_path / "file"
+    path.write_bytes(data)
+    result = run(str(path), *OFFLINE)
+    assert result.returncode in (0, 65), result.stderr
+    assert b"Traceback" not in result.stderr
+
+
 @pytest.mark.parametrize(
     ("args", "message"),
     [

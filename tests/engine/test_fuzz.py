@@ -1,13 +1,19 @@
 """Whatever the input, every parser gives a result or its documented error, never another exception."""
 
+import base64
+import gzip
+import io
 import json
+import quopri
+import zipfile
 
 from conftest import FUZZ_EXAMPLES
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
-from reports.build import samples, xml
+from reports.build import samples, xml, zipped
 
 from maildns.aggregate import ReportError, parse_report
+from maildns.aggregate.parse import REPORT_TYPES
 from maildns.dkim import InvalidKey, parse_key_record
 from maildns.dmarc import parse_dmarc
 from maildns.errors import MailDNSError
@@ -213,3 +219,89 @@ def test_aggregate_report_parser(data):
     for report in reports:
         json.dumps(report.to_dict())
         assert report.messages >= report.passed >= 0
+
+
+# Aggregate reports' containers: zip archives, gzip streams and MIME messages built from random parts
+# (names, members, encodings, headers), around real reports, broken ones and random bytes.
+_payloads = st.one_of(
+    st.sampled_from([xml("aol"), xml("rfc9990"), b"", b"\x00\x05\x16\x07Mac OS X", b"<feedback/>"]),
+    damaged_samples(),
+    st.binary(max_size=200),
+)
+_member_names = st.one_of(
+    st.sampled_from(["", "/", "report.xml", "__MACOSX/", "__MACOSX/._report.xml", "._report.xml", "a/b/", "r.xml.gz"]),
+    st.text(max_size=20),
+)
+
+
+@st.composite
+def zip_files(draw) -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        for _ in range(draw(st.integers(0, 4))):
+            info = zipfile.ZipInfo(draw(_member_names), (2025, 1, 16, 0, 0, 0))
+            info.compress_type = draw(st.sampled_from([zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED]))
+            archive.writestr(info, draw(_payloads))
+    data = bytearray(buffer.getvalue())
+    for _ in range(draw(st.integers(0, 2))):
+        position = draw(st.integers(0, max(0, len(data) - 1)))
+        data[position : position + 1] = draw(st.binary(max_size=3))
+    return bytes(data)
+
+
+@st.composite
+def gzip_files(draw) -> bytes:
+    data = gzip.compress(draw(_payloads), mtime=0)
+    if draw(st.booleans()):
+        data += draw(st.one_of(st.binary(max_size=20), st.just(data)))
+    return data[: draw(st.integers(0, len(data)))] if draw(st.booleans()) else data
+
+
+_header_values = st.one_of(
+    st.text(max_size=30),
+    st.sampled_from(['application/gzip; name="r.xml.gz"', "text/xml; charset=utf-16", "multipart/mixed", "x/y;;;"]),
+)
+
+
+@st.composite
+def messages(draw) -> bytes:
+    boundary = draw(st.sampled_from(["b", "=_b", "", "--"]))
+    parts = []
+    for _ in range(draw(st.integers(0, 3))):
+        payload = draw(st.one_of(_payloads, zip_files(), gzip_files()))
+        encoding = draw(st.sampled_from(["base64", "quoted-printable", "7bit", "x-unknown", "binary"]))
+        body = base64.encodebytes(payload) if encoding == "base64" else quopri.encodestring(payload)
+        content_type = draw(
+            st.one_of(st.sampled_from(sorted(REPORT_TYPES) + ["application/octet-stream"]), _header_values)
+        )
+        name = draw(_member_names)
+        headers = (
+            f'Content-Type: {content_type}; name="{name}"\nContent-Transfer-Encoding: {encoding}\n'
+            f"Content-Disposition: attachment; filename*={draw(st.sampled_from(['', 'utf-8', 'x-bad']))}''{name}\n"
+        )
+        parts.append(headers.encode("utf-8", "replace") + b"\n" + body)
+    head = (
+        f'From: {draw(st.text(max_size=10))}\nMIME-Version: 1.0\nContent-Type: multipart/mixed; boundary="{boundary}"\n'
+    )
+    text = (
+        head.encode("utf-8", "replace")
+        + b"\n"
+        + b"".join(b"--" + boundary.encode() + b"\n" + part + b"\n" for part in parts)
+    )
+    return text + (b"--" + boundary.encode() + b"--\n" if draw(st.booleans()) else b"")
+
+
+@FUZZ
+@given(st.one_of(zip_files(), gzip_files(), messages()))
+@example(zipped({"": b""}))
+@example(zipped({"": xml("aol"), "__MACOSX/._r.xml": b"\x00\x05\x16\x07"}))
+def test_aggregate_report_containers(data):
+    FUZZ_EXAMPLES["aggregate_report_containers"] += 1
+    try:
+        reports = parse_report(data)
+    except ReportError as error:
+        assert str(error)
+        return
+    for report in reports:
+        json.dumps(report.to_dict())
+        assert all(skip.what and skip.reason for skip in report.skipped)

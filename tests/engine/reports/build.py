@@ -6,6 +6,12 @@ Yahoo and AOL gzip their XML (AOL's in a message, application/gzip), Google zips
 message, application/zip), Microsoft's enterprise reports come as text/xml in quoted-printable, an
 RFC 9990 reporter sends application/octet-stream named .xml.gz, and an Exchange server zips two
 reports as application/x-zip-compressed. Output is byte for byte the same on every run.
+
+The quirks/ samples are reporters' files as they come, each read as its reporter meant it: a zip made
+by macOS's Archive Utility (with its __MACOSX resource forks), a zip whose member has no name (what
+Perl's IO::Compress::Zip writes for a string), a report inside an <xs:schema> element left open, a
+byte order mark and a line break before the XML declaration, a contact address in angle brackets (which
+XML reads as a tag), and a UTF-16 report.
 """
 
 import base64
@@ -35,6 +41,41 @@ def zipped(members: dict[str, bytes]) -> bytes:
         for name, data in members.items():
             archive.writestr(zipfile.ZipInfo(name, ZIP_TIME), data, compress_type=zipfile.ZIP_DEFLATED)
     return buffer.getvalue()
+
+
+def zipped_by_macos(name: str, data: bytes) -> bytes:
+    """A zip as macOS's Archive Utility makes it: the file, then a __MACOSX folder with its AppleDouble fork."""
+    fork = b"\x00\x05\x16\x07\x00\x02\x00\x00Mac OS X        " + bytes(2) + bytes(64)
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr(zipfile.ZipInfo(name, ZIP_TIME), data, compress_type=zipfile.ZIP_DEFLATED)
+        archive.writestr(zipfile.ZipInfo("__MACOSX/", ZIP_TIME), b"")
+        archive.writestr(zipfile.ZipInfo(f"__MACOSX/._{name}", ZIP_TIME), fork, compress_type=zipfile.ZIP_DEFLATED)
+    return buffer.getvalue()
+
+
+def quirks() -> dict[str, bytes]:
+    """File name -> content of the reporters' quirks, each from a sample's XML."""
+    aol = xml("aol")
+    body = aol.split(b"?>", 1)[1].lstrip()
+    return {
+        "quirks/macos.zip": zipped_by_macos(f"google.com!{PERIOD}.xml", xml("google")),
+        "quirks/nameless-member.zip": zipped({"": aol}),
+        "quirks/xs-schema-left-open.xml": (
+            b'<?xml version="1.0" encoding="UTF-8" ?>\n'
+            b'<xs:schema xmlns:xs="http://www.w3.org/2001/XMLSchema" elementFormDefault="qualified">\n' + body
+        ),
+        "quirks/xs-schema-undeclared.xml": b'<?xml version="1.0"?>\n<xs:schema elementFormDefault="qualified">\n'
+        + body
+        + b"</xs:schema>\n",
+        "quirks/bom-line-break-declaration.xml": b"\xef\xbb\xbf\r\n" + aol,
+        "quirks/address-in-angle-brackets.xml": aol.replace(
+            b"<email>dmarchelp@yahooinc.com</email>", b"<email><dmarchelp@yahooinc.com></email>"
+        ),
+        "quirks/utf-16.xml": aol.replace(b'<?xml version="1.0"?>', b'<?xml version="1.0" encoding="UTF-16"?>')
+        .decode()
+        .encode("utf-16"),
+    }
 
 
 def message(headers: str, parts: list[str], boundary: str) -> bytes:
@@ -133,10 +174,12 @@ def samples() -> dict[str, bytes]:
             [attachment("application/x-zip-compressed", f"receiver.example-isp.test!{PERIOD}.zip", exchange_zip)],
             "_004_exchange_reports_",
         ),
+        **quirks(),
     }
 
 
 if __name__ == "__main__":
+    (HERE / "quirks").mkdir(exist_ok=True)
     for name, data in samples().items():
         (HERE / name).write_bytes(data)
         print(f"{len(data):>7}  {name}")
