@@ -24,6 +24,7 @@ from ..maildns.providers import (
     SmtpServer,
     chosen_sender,
     detect_sender,
+    resolver_addresses,
 )
 from ..maildns.report import Status
 from ..tools.addresses import ascii_or_none, email_domain, raw_domain
@@ -69,6 +70,8 @@ JOB_SIZE = 200
 # Seconds the DNS gets while a person waits on Check now; what it has not answered by then goes on in the
 # background, so that the screen is free again within about two seconds.
 INTERACTIVE_TIMEOUT = 1.5
+# Below this much of the interactive time left once the sender is known, the domains go to the background.
+MIN_INTERACTIVE_TIME = 0.2
 # Writes of one batch (or of one Check now) tried before giving up on a conflict with a concurrent transaction.
 CONFLICT_ATTEMPTS = 5
 
@@ -351,9 +354,12 @@ class MailDomainCheck(models.Model):
     # Settings
 
     @api.model
-    def _get_check_settings(self, with_sender: bool = True) -> dict:
+    def _get_check_settings(self, with_sender: bool = True, deadline: float | None = None) -> dict:
         """How domains are checked, from the system parameters set in Settings, validated here as well: a
-        parameter can be written without the form. What cannot be used is left out, and the log says why."""
+        parameter can be written without the form. What cannot be used is left out, and the log says why.
+
+        deadline: a time.monotonic() instant by which the sender must be known (a server of one's own is
+        resolved to its addresses); when the DNS has not answered by then, "sender_timed_out" is set."""
         params = self.env["ir.config_parameter"].sudo()
         keys = (
             "provider",
@@ -373,9 +379,11 @@ class MailDomainCheck(models.Model):
         if not with_sender:
             # Which domains to check and when: no need to know who sends, nor to ask the DNS about a relay.
             return settings
-        detection = self._detect_sender(setting, own_addresses, self._new_resolver(settings))
+        timed_out = []
+        detection = self._detect_sender(setting, own_addresses, self._new_resolver(settings), deadline, timed_out)
         return {
             **settings,
+            "sender_timed_out": bool(timed_out),
             "provider": detection.provider_key if detection.provider else UNKNOWN_SENDER,
             "provider_spec": detection.provider or UNKNOWN_SENDER,
             "sender": {"code": detection.reason_code, "params": dict(detection.reason_params)},
@@ -405,22 +413,42 @@ class MailDomainCheck(models.Model):
         return addresses
 
     @api.model
-    def _detect_sender(self, setting: str, own_addresses: list[str], resolver: Resolver) -> SenderDetection:
+    def _detect_sender(
+        self,
+        setting: str,
+        own_addresses: list[str],
+        resolver: Resolver,
+        deadline: float | None = None,
+        timed_out: list | None = None,
+    ) -> SenderDetection:
         """Who sends Odoo's mail: the provider chosen in Settings, else what Odoo's own choice of server leads
         to (maildns.providers.detect_sender): the outgoing mail servers, else the configuration file's SMTP
-        server, else Odoo's servers for a database Odoo hosts."""
+        server, else Odoo's servers for a database Odoo hosts.
+
+        The host of a server of one's own is resolved within `deadline` (None: each answer bounded by the
+        resolver's timeout); when the time ran out before the DNS answered, True is appended to `timed_out`."""
         if setting in PROVIDERS:
             return chosen_sender(setting)
         if setting == SELF_HOSTED and own_addresses:
             return chosen_sender(SELF_HOSTED, own_addresses)
         # Personal servers (owner_user_id) only send their owner's mail: Odoo never falls back to them.
         servers = self.env["ir.mail_server"].sudo().search([("owner_user_id", "=", False)], order="sequence, id")
+        addresses_of = resolver_addresses(resolver, deadline=deadline)
+
+        def resolve(host: str) -> list[str]:
+            try:
+                return addresses_of(host)
+            except OSError:
+                if timed_out is not None and deadline is not None and time.monotonic() >= deadline:
+                    timed_out.append(True)
+                raise
+
         detection = detect_sender(
             [SmtpServer(server.name, server.smtp_host, server.sequence) for server in servers if server.smtp_host],
             config.get("smtp_server"),
             # Odoo.sh runs its databases with ODOO_STAGE set; elsewhere Odoo's servers do not send for it.
             hosted_by_odoo=bool(os.environ.get("ODOO_STAGE")),
-            resolver=resolver,
+            resolve=resolve,
         )
         if detection.needs_addresses and own_addresses:
             # The administrator confirmed the public addresses the local or private server sends from.
@@ -646,7 +674,7 @@ class MailDomainCheck(models.Model):
         # A domain added by hand (New in the list) is checked at once, in the background.
         checks = super().create(vals_list)
         checks.write({"check_pending": True})
-        self.env.ref("mail_domain_health.ir_cron_check_pending_domains").sudo()._trigger()
+        self._trigger_pending_check()
         return checks
 
     def action_open_users(self):
@@ -660,10 +688,12 @@ class MailDomainCheck(models.Model):
             "domain": [("share", "=", False), ("email", "=ilike", f"%@{self.name}")],
         }
 
-    @api.model
     def action_check_all_now(self):
         """Check every domain again, whatever the age of its last check (the list's Check all now): the nightly
-        run, started at once; it says how many domains it checked and how many changed when it is done."""
+        run, started at once; it says how many domains it checked and how many changed when it is done.
+
+        Not an api.model method: a list header button sends the selected records (none, or some), which are
+        `self` here; every domain is checked whichever are selected."""
         self._check_mail_domain_health_access()
         now = fields.Datetime.to_string(fields.Datetime.now())
         self.env["ir.config_parameter"].sudo().set_param(PREFIX + "recheck_from", now)
@@ -715,15 +745,22 @@ class MailDomainCheck(models.Model):
         The DNS is asked before anything is written, and the results are written in a transaction of their
         own, started after the answers came and retried on a conflict: the request's transaction never waits on
         the network, and never meets the nightly run writing the same domain (which would make Odoo replay the
-        whole request, DNS included). `interactive`: a person waits; the DNS gets INTERACTIVE_TIMEOUT seconds,
-        and a domain it did not answer about in that time is marked as being checked and handed to the
-        background check, which has the full timeout and notifies the Settings administrators when done.
+        whole request, DNS included). `interactive`: a person waits; the whole check, the sender's detection
+        included, gets INTERACTIVE_TIMEOUT seconds, and a domain the DNS did not answer about in that time is
+        marked as being checked and handed to the background check, which has the full timeout and notifies the
+        Settings administrators when done.
+
+        When the caller's transaction has written or locked rows (a save that just created the domain's check
+        record, say), a transaction of its own could wait on them for ever: the domains are then marked as being
+        checked in the caller's transaction, and the background check runs once it is committed.
         """
         names = sorted({self._normalize_domain(domain) for domain in domains if domain})
         if not names:
             return []
-        settings = settings or self._get_check_settings()
-        private = [name for name in names if not is_public_dns_name(name, settings["private_suffixes"])]
+        started = time.monotonic()
+        deadline = started + INTERACTIVE_TIMEOUT if interactive else None
+        private_suffixes = (settings or self._get_check_settings(with_sender=False))["private_suffixes"]
+        private = [name for name in names if not is_public_dns_name(name, private_suffixes)]
         if private:
             raise UserError(
                 self.env._(
@@ -732,24 +769,64 @@ class MailDomainCheck(models.Model):
                     names=", ".join(private),
                 )
             )
+        if not self._may_write_apart():
+            self._mark_pending(names)
+            self._trigger_pending_check()
+            return names
+        settings = settings or self._get_check_settings(deadline=deadline)
         if interactive:
-            settings = {**settings, "timeout": min(settings["timeout"], INTERACTIVE_TIMEOUT)}
+            time_left = deadline - time.monotonic()
+            if settings.get("sender_timed_out") or time_left < MIN_INTERACTIVE_TIME:
+                # Who sends is not known yet: a verdict now would be one about the wrong sender.
+                self._write_apart(lambda Check: Check._retry_on_conflict(partial(Check._mark_pending, names)))
+                self._trigger_pending_check()
+                return names
+            settings = {**settings, "timeout": min(settings["timeout"], time_left)}
         pairs = list(zip(names, self._resolve(names, settings), strict=True))
         queued = [name for name, report in pairs if interactive and _timed_out(report)]
         answered = [(name, report) for name, report in pairs if name not in queued]
-        with self.env.registry.cursor() as cr:
-            Check = self.env(cr=cr, su=True)["mail.domain.check"]
+
+        def write(Check):
             if answered:
                 done_names = [name for name, _ in answered]
                 done_reports = [report for _, report in answered]
                 Check._retry_on_conflict(partial(Check._store_named_reports, done_names, done_reports, settings))
             if queued:
                 Check._retry_on_conflict(partial(Check._mark_pending, queued))
+
+        self._write_apart(write)
         if queued:
-            self.env.ref("mail_domain_health.ir_cron_check_pending_domains").sudo()._trigger()
-        # The records were written by another transaction: what this one cached of them is out of date.
-        self.env.invalidate_all()
+            self._trigger_pending_check()
         return queued
+
+    @api.model
+    def _write_apart(self, work):
+        """Run `work(Check)` in a transaction of its own, committed at once, Check being this model as superuser
+        there; the records were then written by another transaction: what this one cached of them is out of
+        date."""
+        with self.env.registry.cursor() as cr:
+            work(self.env(cr=cr, su=True)["mail.domain.check"])
+        self.env.invalidate_all()
+
+    @api.model
+    def _may_write_apart(self) -> bool:
+        """Whether a transaction of its own may write check records now without waiting on this one.
+
+        A transaction that wrote or locked no row has no transaction id yet (PostgreSQL assigns one at the first
+        write or row lock): it holds nothing another could wait on. Otherwise only a cursor of the same
+        connection is safe, which is what the registry gives in Odoo's test mode."""
+        self.env.cr.execute(SQL("SELECT txid_current_if_assigned() IS NULL, pg_backend_pid()"))
+        holds_nothing, own_pid = self.env.cr.fetchone()
+        if holds_nothing:
+            return True
+        with self.env.registry.cursor() as cr:
+            cr.execute(SQL("SELECT pg_backend_pid()"))
+            return cr.fetchone()[0] == own_pid
+
+    @api.model
+    def _trigger_pending_check(self):
+        """Run the background check as soon as this transaction is committed (a trigger is a row it writes)."""
+        self.env.ref("mail_domain_health.ir_cron_check_pending_domains").sudo()._trigger()
 
     @api.model
     def _queue_unchecked(self, domains):
@@ -765,7 +842,7 @@ class MailDomainCheck(models.Model):
         unchecked = checks.filtered(lambda check: not check.checked_at and not check.check_pending)
         if unchecked:
             unchecked.write({"check_pending": True})
-            self.env.ref("mail_domain_health.ir_cron_check_pending_domains").sudo()._trigger()
+            self._trigger_pending_check()
 
     @api.model
     def _mark_pending(self, names: list[str]):
@@ -780,7 +857,10 @@ class MailDomainCheck(models.Model):
         names = self.sudo().search([("check_pending", "=", True)]).mapped("name")
         if not names:
             return
-        settings = self._get_check_settings()
+        # Who sends is known within one domain's timeout, or said to be unknown: a silent DNS holds "Checking…"
+        # on screen for one timeout, not for one per address asked.
+        timeout = self._get_check_settings(with_sender=False)["timeout"]
+        settings = self._get_check_settings(deadline=time.monotonic() + timeout)
         self.env["ir.cron"]._commit_progress(remaining=len(names))
         reports = self._resolve(names, settings)
         self._retry_on_conflict(partial(self._store_named_reports, names, reports, settings))
