@@ -10,7 +10,7 @@ from unittest.mock import patch
 from odoo.tests import HttpCase, new_test_user, tagged
 from odoo.tests.common import ChromeBrowser
 
-from .common import Fault, serve_test_zones
+from .common import ANY_NAME, Fault, SilentServer, serve_test_zones
 
 
 class DomainHealthHttpCase(HttpCase):
@@ -64,6 +64,41 @@ class TestAdministratorTours(DomainHealthHttpCase):
         check.invalidate_recordset()
         self.assertFalse(check.check_pending)
         self.start_tour("/odoo/settings", "mail_domain_health_silent_dns_explained", login="admin")
+
+    def _own_relay_behind(self, nameserver: str):
+        """An outgoing server of one's own first in line, whose host the sender's detection must resolve, and a
+        DNS server at `nameserver`."""
+        params = self.env["ir.config_parameter"].sudo()
+        params.set_param("mail_domain_health.nameservers", nameserver)
+        params.set_param("mail_domain_health.provider", "auto")
+        params.set_param("mail_domain_health.timeout", "15")
+        self.env["ir.mail_server"].sudo().create({"name": "Company relay", "smtp_host": "smtp.relay.check.test"})
+
+    def test_a_dns_that_never_answers_frees_the_screen_and_settings_open_at_once(self):
+        with SilentServer() as silent:
+            self._own_relay_behind(silent.address)
+            self.start_tour("/odoo/settings", "mail_domain_health_black_hole", login="admin")
+            self.assertGreater(silent.questions["udp"], 0)
+        free, reopened = self._browser_time("black_hole_free"), self._browser_time("settings_reopened")
+        self._logger.info(
+            "figures: Check now with a DNS that never answers and a relay of one's own first in line: the screen "
+            "was free again %s ms after the click; Settings opened again %s ms after the click, the check "
+            "going on",
+            free,
+            reopened,
+        )
+        self.assertLess(free, 2000, "the screen must be free within two seconds")
+        self.assertLess(reopened, 2000, "opening Settings must not wait on the DNS")
+        self.assertTrue(self._checked("google-only.check.test").check_pending)
+
+    def test_a_dns_that_refuses_gives_its_fault_at_once(self):
+        self.proxy.add_rule(ANY_NAME, Fault.REFUSED)
+        self._own_relay_behind(self.proxy.address)
+        self.start_tour("/odoo/settings", "mail_domain_health_refusing_dns", login="admin")
+        took = self._browser_time("refused")
+        self._logger.info("figures: Check now with a DNS that refuses: the fault on screen %s ms after the click", took)
+        self.assertLess(took, 2000)
+        self.assertEqual(self._checked("google-only.check.test").status, "error")
 
     def test_a_yahoo_user_is_warned_while_typing(self):
         self.env["mail.domain.check"].sudo().search([("name", "=", "yahoo.com")])._check_now(["yahoo.com"])

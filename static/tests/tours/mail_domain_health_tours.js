@@ -84,6 +84,63 @@ registry.category("web_tour.tours").add("mail_domain_health_silent_dns_explained
   ],
 });
 
+// A DNS server that never answers, behind an outgoing server of one's own first in line (its host must be
+// resolved to know who sends): the screen is free again within the interactive deadline, and Settings opens
+// again, while the check goes on in the background, without waiting on the DNS.
+registry.category("web_tour.tours").add("mail_domain_health_black_hole", {
+  url: "/odoo/settings#mail_domain_health_setting",
+  steps: () => [
+    clickCheckNow(),
+    {
+      trigger: ".o_notification:contains('goes on in the background')",
+      async run() {
+        await reportTiming("black_hole_free", window.mdhClickedAt);
+      },
+    },
+    { trigger: `${SETTING} [name='mail_domain_health_pending']:visible` },
+    {
+      trigger: `${SETTING} button:contains('All checked domains')`,
+      run: "click",
+    },
+    {
+      trigger: ".o_list_view .o_data_row",
+    },
+    {
+      trigger: ".o_breadcrumb .breadcrumb-item a",
+      run() {
+        window.mdhReopenedAt = performance.now();
+        this.anchor.click();
+      },
+    },
+    {
+      trigger: `${SETTING} [name='mail_domain_health_pending']:visible`,
+      async run() {
+        await reportTiming("settings_reopened", window.mdhReopenedAt);
+      },
+    },
+  ],
+});
+
+// A DNS server that refuses every question: Check now answers at once, and the fault is said once, whole.
+registry.category("web_tour.tours").add("mail_domain_health_refusing_dns", {
+  url: "/odoo/settings#mail_domain_health_setting",
+  steps: () => [
+    clickCheckNow(),
+    {
+      trigger: ".o_notification:contains('Checked')",
+      async run() {
+        await reportTiming("refused", window.mdhClickedAt);
+      },
+    },
+    { trigger: `${SETTING} [name='mail_domain_health_faults']:contains('refused')` },
+    {
+      trigger: `${SETTING} a[href='#mail_domain_health_dns_setting']`,
+      run: "click",
+    },
+    { trigger: "#mail_domain_health_dns_setting [name='mail_domain_health_nameservers']" },
+  ],
+});
+
 // A new user on yahoo.com: warned while typing, before saving.
 registry.category("web_tour.tours").add("mail_domain_health_user_yahoo", {
   url: "/odoo/action-base.action_res_users/new",
