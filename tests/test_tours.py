@@ -7,6 +7,7 @@ import time
 from pathlib import Path
 from unittest.mock import patch
 
+from odoo import fields
 from odoo.tests import HttpCase, new_test_user, tagged
 from odoo.tests.common import ChromeBrowser
 
@@ -99,6 +100,47 @@ class TestAdministratorTours(DomainHealthHttpCase):
         self._logger.info("figures: Check now with a DNS that refuses: the fault on screen %s ms after the click", took)
         self.assertLess(took, 2000)
         self.assertEqual(self._checked("google-only.check.test").status, "error")
+
+    def test_every_button_and_link_lands_where_it_should(self):
+        self.env["ir.config_parameter"].sudo().set_param("mail_domain_health.check_partners", "True")
+        # A server that relays everyone's mail as is: the yahoo.com contact's relayed mail is refused.
+        self.env.company.alias_domain_id.default_from = False
+        self.env["ir.mail_server"].sudo().create({"name": "Company relay", "smtp_host": "smtp.example.net"})
+        gemini = self.env["res.partner"].create({"name": "Gemini Furniture", "is_company": True})
+        jane = self.env["res.partner"].create({"name": "Jane Doe", "email": "jane.doe@yahoo.com"})
+        new_test_user(self.env, login="jane.user", email="jane.user@yahoo.com", name="Jane User")
+        marc = new_test_user(self.env, login="marc", email="marc@google-only.check.test", name="Marc Demo")
+        gemini.message_subscribe(partner_ids=(jane | marc.partner_id).ids)
+        self.env["mail.domain.check"]._check_now(["google-only.check.test", "yahoo.com"])
+        # What receivers saw of the alias domain, for the Settings link and the form's button.
+        for name in ("google-only.check.test", "yahoo.com"):
+            check = self._checked(name)
+            report = (
+                self.env["mail.dmarc.report"]
+                .sudo()
+                .create(
+                    {"name": f"Report on {name}", "org_name": "google.com", "report_id": name, "check_id": check.id}
+                )
+            )
+            self.env["mail.dmarc.report.row"].sudo().create(
+                {
+                    "report_id": report.id,
+                    "check_id": check.id,
+                    "date": fields.Date.today(),
+                    "source_ip": "149.202.206.10",
+                    "messages": 10,
+                    "passed_messages": 10,
+                    "result": "pass",
+                }
+            )
+        self.start_tour("/odoo/settings", "mail_domain_health_every_button", login="admin")
+        self.assertTrue(self.env["ir.config_parameter"].sudo().get_param("mail_domain_health.recheck_from"))
+        self.assertEqual(marc.notification_type, "inbox", "the fix applied from the domain's form")
+        self.start_tour(
+            f"/odoo/action-base.action_res_company_form/{self.env.company.id}",
+            "mail_domain_health_company_check",
+            login="admin",
+        )
 
     def test_a_yahoo_user_is_warned_while_typing(self):
         self.env["mail.domain.check"].sudo().search([("name", "=", "yahoo.com")])._check_now(["yahoo.com"])

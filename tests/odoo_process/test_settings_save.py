@@ -146,3 +146,41 @@ def test_a_new_alias_domain_saved_with_dmarc_reports_on_returns_at_once(odoo, da
     )
     assert "MDH-CHECKED False warn" in output, output[-2000:]
     assert f"rua=mailto:dmarc-reports@{DOMAIN}" in output, output[-2000:]
+
+
+def test_check_now_from_settings_checks_in_a_transaction_of_its_own(odoo, database, dns, capsys):
+    """The Settings button's request has written nothing when it checks: the check is done while the
+    administrator waits, not left to the background (which only a request holding rows needs)."""
+    output = odoo.run(
+        f"""
+        env.ref("base.user_admin").password = "mdh-save"
+        env.ref("base.main_company").alias_domain_id = env["mail.alias.domain"].search([("name", "=", {DOMAIN!r})])
+        env["mail.domain.check"].search([("name", "=", {DOMAIN!r})]).write({{"check_pending": False}})
+        print("MDH-LOGIN", env.ref("base.user_admin").login, flush=True)
+        env.cr.commit()
+        """
+    )
+    login = output.split("MDH-LOGIN ", 1)[1].split()[0]
+    with OdooServer("--workers=0") as server:
+        client = WebClient(server.port)
+        client.call("/web/session/authenticate", {"db": database.info.dbname, "login": login, "password": "mdh-save"})
+        settings_id = client.call_kw("res.config.settings", "web_save", [[], {}], {"specification": {}})[0]["id"]
+        started = time.monotonic()
+        action = client.call(
+            "/web/dataset/call_button/res.config.settings/action_check_mail_domain_health",
+            {
+                "model": "res.config.settings",
+                "method": "action_check_mail_domain_health",
+                "args": [[settings_id]],
+                "kwargs": {},
+            },
+        )
+        took = time.monotonic() - started
+    with database.cursor() as cursor:
+        cursor.execute("SELECT check_pending, status FROM mail_domain_check WHERE name = %s", (DOMAIN,))
+        rows = cursor.fetchall()
+    with capsys.disabled():
+        print(f"\nCheck now from Settings over a real server: answered in {took:.2f} s, {action['params']['type']}")
+    assert action["params"]["type"] == "success", action
+    assert rows == [(False, "warn")]
+    assert took < SAVE_LIMIT

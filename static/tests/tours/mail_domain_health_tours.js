@@ -141,6 +141,99 @@ registry.category("web_tour.tours").add("mail_domain_health_refusing_dns", {
   ],
 });
 
+/** Click `trigger`, then wait for `arrived` (what the click opens). */
+function clickTo(trigger, arrived) {
+  return [{ trigger, run: "click" }, { trigger: arrived }];
+}
+
+const USERS_MENU =
+  ".o_main_navbar button:contains('Users & Companies'), .o_main_navbar a:contains('Users & Companies')";
+
+/** Back to the previous screen by the breadcrumb, then wait for `arrived`. */
+function back(arrived) {
+  return clickTo(".o_breadcrumb .breadcrumb-item:last-of-type a", arrived);
+}
+
+// Every button and link the addon adds to Settings, the Mail Domains list and form, clicked as an
+// administrator would, each landing where it should. (Check now in Settings, the DNS servers link and the
+// contact's Fix relayed mail are clicked by the tours above and below; the company form's Check now by
+// mail_domain_health_company_check.)
+registry.category("web_tour.tours").add("mail_domain_health_every_button", {
+  url: "/odoo/settings#mail_domain_health_setting",
+  steps: () => [
+    ...clickTo(
+      `${SETTING} button[name='action_open_dmarc_reports']`,
+      ".o_graph_view, .o_pivot_view, .o_list_view",
+    ),
+    ...back("button[name='action_open_mail_domain_health_relay_contacts']"),
+    ...clickTo(
+      `button[name='action_open_mail_domain_health_relay_contacts']`,
+      ".o_list_view .o_data_row:contains('Jane Doe')",
+    ),
+    ...back(`button[name='action_open_mail_domain_health_relay_fix']`),
+    ...clickTo(
+      "button[name='action_open_mail_domain_health_relay_fix']",
+      ".modal [name='fix']",
+    ),
+    ...clickTo(".modal footer button:contains('Cancel')", "body:not(:has(.modal))"),
+    // The menus, the last one to the list whose header button is clicked with no row selected.
+    ...clickTo(USERS_MENU, "[data-menu-xmlid='mail_domain_health.mail_dmarc_report_menu']"),
+    ...clickTo(
+      "[data-menu-xmlid='mail_domain_health.mail_dmarc_report_menu']",
+      ".o_list_view .o_data_row:contains('google.com')",
+    ),
+    ...clickTo(USERS_MENU, "[data-menu-xmlid='mail_domain_health.mail_dmarc_report_row_menu']"),
+    ...clickTo(
+      "[data-menu-xmlid='mail_domain_health.mail_dmarc_report_row_menu']",
+      ".o_graph_view, .o_pivot_view",
+    ),
+    ...clickTo(USERS_MENU, "[data-menu-xmlid='mail_domain_health.mail_domain_check_menu']"),
+    ...clickTo(
+      "[data-menu-xmlid='mail_domain_health.mail_domain_check_menu']",
+      ".o_list_view .o_data_row:contains('yahoo.com')",
+    ),
+    ...clickTo(
+      "button[name='action_check_all_now']",
+      ".o_notification:contains('Every domain is being checked again')",
+    ),
+    ...clickTo(".o_data_row td:contains('yahoo.com')", ".o_form_view [name='free_mail_notice']"),
+    ...clickTo(
+      ".o_form_view button[name='action_open_users']",
+      ".o_list_view .o_data_row:contains('Jane User')",
+    ),
+    ...back(".o_form_view button[name='action_open_relay_contacts']"),
+    ...clickTo(
+      ".o_form_view button[name='action_open_relay_contacts']",
+      ".o_list_view .o_data_row:contains('Jane Doe')",
+    ),
+    ...back(".o_form_view a[name='dmarc_reports']"),
+    ...clickTo(".o_form_view a[name='dmarc_reports']", ".o_form_view button[name='action_open_dmarc_rows']"),
+    ...clickTo(
+      ".o_form_view button[name='action_open_dmarc_rows']",
+      ".o_graph_view, .o_pivot_view, .o_list_view",
+    ),
+    ...back(".o_form_view button[name='action_check_now']"),
+    ...clickTo(
+      ".o_form_view button[name='action_check_now']",
+      ".o_notification:contains('Checked')",
+    ),
+    // Last: the fix dialog of the domain's contacts, applied (the followers handle notifications in Odoo).
+    ...clickTo(".o_form_view button[name='action_open_relay_fix']", ".modal [name='fix']"),
+    ...clickTo(".modal [name='fix'] input[data-value='inbox']", ".modal button[name='action_apply']"),
+    ...clickTo(".modal button[name='action_apply']", "body:not(:has(.modal))"),
+  ],
+});
+
+// The company form's Check now, beside the alias domain.
+registry.category("web_tour.tours").add("mail_domain_health_company_check", {
+  steps: () => [
+    ...clickTo(
+      ".o_form_view button[name='action_check_mail_domain_health']",
+      ".o_notification:contains('Checked')",
+    ),
+  ],
+});
+
 // A new user on yahoo.com: warned while typing, before saving.
 registry.category("web_tour.tours").add("mail_domain_health_user_yahoo", {
   url: "/odoo/action-base.action_res_users/new",
