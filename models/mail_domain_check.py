@@ -73,6 +73,8 @@ JOB_SIZE = 200
 INTERACTIVE_TIMEOUT = 1.3
 # Below this much of the interactive time left once the sender is known, the domains go to the background.
 MIN_INTERACTIVE_TIME = 0.2
+# What a change of the sending settings is called when the change stored is not one this version knows.
+SETTINGS_CHANGED_ANY = "any"
 # Writes of one batch (or of one Check now) tried before giving up on a conflict with a concurrent transaction.
 CONFLICT_ATTEMPTS = 5
 
@@ -122,6 +124,17 @@ class MailDomainCheck(models.Model):
         string="Checking",
         readonly=True,
         help="A check of this domain is under way in the background: the DNS did not answer while you waited.",
+    )
+    settings_version = fields.Integer(
+        readonly=True,
+        help="The version of the sending settings the last result was made under (the system parameter "
+        "mail_domain_health.settings_version, raised by each change of them).",
+    )
+    outdated_notice = fields.Text(
+        string="Made under other settings",
+        compute="_compute_outdated_notice",
+        help="The results shown predate a change of what they depend on (the outgoing mail servers, the sending "
+        "provider, the public addresses, the DKIM selectors, the DNS servers or the timeout).",
     )
     user_count = fields.Integer(string="Users", compute="_compute_user_count")
     # What receivers saw: their DMARC aggregate reports about the domain.
@@ -252,6 +265,64 @@ class MailDomainCheck(models.Model):
             lines.append(f"    {line}")
         return "\n".join(lines) or False
 
+    @api.depends("checked_at", "settings_version")
+    @api.depends_context("lang", "tz")
+    def _compute_outdated_notice(self):
+        version, changed_at, what = self._sending_settings_change()
+        for check in self:
+            if not check.checked_at or check.settings_version >= version or not changed_at:
+                check.outdated_notice = False
+                continue
+            when = fields.Datetime.to_string(fields.Datetime.context_timestamp(self, changed_at))
+            check.outdated_notice = self.env._(
+                "These results predate the change of %(what)s on %(date)s: the domain is being checked again.",
+                what=self._setting_labels().get(what, self._setting_labels()[SETTINGS_CHANGED_ANY]),
+                date=when,
+            )
+
+    def _setting_labels(self) -> dict[str, str]:
+        """What a change was, in the reader's language, by the code _sending_settings_changed() stores."""
+        return {
+            "mail_server": self.env._("the outgoing mail servers"),
+            "provider": self.env._("the sending provider"),
+            "own_addresses": self.env._("the public sending addresses"),
+            "dkim_selector": self.env._("the DKIM selectors"),
+            "nameservers": self.env._("the DNS servers"),
+            "timeout": self.env._("the timeout"),
+            SETTINGS_CHANGED_ANY: self.env._("the sending settings"),
+        }
+
+    @api.model
+    def _sending_settings_change(self) -> tuple:
+        """(version, when, what) of the last change of a setting every verdict depends on; (0, None, None) when
+        none. A result made under an older version predates it."""
+        params = self.env["ir.config_parameter"].sudo()
+        version = params.get_param(PREFIX + "settings_version") or "0"
+        changed_at = fields.Datetime.to_datetime(params.get_param(PREFIX + "settings_changed_at") or None)
+        return (int(version) if version.isdigit() else 0), changed_at, params.get_param(PREFIX + "settings_changed")
+
+    @api.model
+    def _sending_settings_changed(self, what: str):
+        """A setting every verdict depends on has changed (`what`: a key of _setting_labels()): the companies'
+        domains, which Settings shows, are checked again at once in the background, and the nightly run is
+        started to check every other domain again; until then, each result says it predates the change.
+        No DNS here: this runs inside the save."""
+        params = self.env["ir.config_parameter"].sudo()
+        version, _, _ = self._sending_settings_change()
+        params.set_param(PREFIX + "settings_version", str(version + 1))
+        params.set_param(PREFIX + "settings_changed_at", fields.Datetime.to_string(fields.Datetime.now()))
+        params.set_param(PREFIX + "settings_changed", what)
+        settings = self._get_check_settings(with_sender=False)
+        companies = self.env["res.company"].sudo().search([])  # pylint: disable=no-search-all
+        names = {ascii_or_none(name) for name in companies.mapped("alias_domain_id.name")}
+        names |= {email_domain(email) for email in companies.mapped("default_from_email")}
+        names = sorted(name for name in names if name and is_public_dns_name(name, settings["private_suffixes"]))
+        checks = self.sudo()._checks_by_name(names)
+        if checks:
+            self.browse([check.id for check in checks.values()]).sudo().write({"check_pending": True})
+            self._trigger_pending_check()
+        self.env.ref("mail_domain_health.ir_cron_check_mail_domains").sudo()._trigger()
+
     @api.depends_context("uid")
     def _compute_user_count(self):
         # Counted among the reader's companies only: the count depends on who reads it.
@@ -376,6 +447,8 @@ class MailDomainCheck(models.Model):
         settings, reasons = read_check_settings({key: params.get_param(PREFIX + key) for key in keys})
         for reason in reasons:
             _logger.warning("mail_domain_health: setting %s", reason)
+        # Read with the settings: a result is marked with the version it was made under, not a later one.
+        settings["settings_version"] = self._sending_settings_change()[0]
         setting, own_addresses = settings.pop("provider_setting"), settings.pop("own_addresses")
         if not with_sender:
             # Which domains to check and when: no need to know who sends, nor to ask the DNS about a relay.
@@ -864,10 +937,9 @@ class MailDomainCheck(models.Model):
         settings = self._get_check_settings(deadline=time.monotonic() + timeout)
         self.env["ir.cron"]._commit_progress(remaining=len(names))
         reports = self._resolve(names, settings)
+        # Storing them tells the screens waiting on them (_store_reports).
         self._retry_on_conflict(partial(self._store_named_reports, names, reports, settings))
         self.env["ir.cron"]._commit_progress(len(names), remaining=0)
-        admins = self.env.ref("base.group_system").sudo().all_user_ids
-        admins._bus_send("mail_domain_health/checked", {"names": names})
 
     @api.model
     def _resolve(self, names: list[str], settings: dict) -> list:
@@ -920,12 +992,17 @@ class MailDomainCheck(models.Model):
         """Write the reports of self, in order; `companies` is _companies_by_domain(), computed once a run."""
         if companies is None:
             companies = self._companies_by_domain()
+        # Screens showing "Checking…" for these domains update themselves once this is committed, whichever
+        # writer (the background check, the nightly run, a queued job) answered first.
+        awaited = self.filtered("check_pending").mapped("name")
         now = fields.Datetime.now()
         renewed = unchanged = self.browse()
         problems = []
         relinked: dict[tuple[int, ...], MailDomainCheck] = {}
         for check, report in zip(self, reports, strict=True):
-            stored = check._store_report(report, settings["provider"], now, settings.get("sender"))
+            stored = check._store_report(
+                report, settings["provider"], now, settings.get("sender"), settings.get("settings_version", 0)
+            )
             if stored == "renewed":
                 renewed |= check
                 problems += [dict(values, check_id=check.id) for values in problem_values(report)]
@@ -938,13 +1015,28 @@ class MailDomainCheck(models.Model):
         # their findings stay. A batch's links to companies are written per set of companies, and its new
         # findings replaced at once: a few statements a batch, not a few a domain.
         unchanged.write(
-            {"checked_at": now, "last_success_at": now, "is_stale": False, "last_error": False, "check_pending": False}
+            {
+                "checked_at": now,
+                "last_success_at": now,
+                "is_stale": False,
+                "last_error": False,
+                "check_pending": False,
+                "settings_version": settings.get("settings_version", 0),
+            }
         )
         for company_ids, checks in relinked.items():
             checks.write({"company_ids": [fields.Command.set(company_ids)]})
         Problem = self.env["mail.domain.check.problem"].sudo()
         Problem.search([("check_id", "in", renewed.ids)]).unlink()
         Problem.create(problems)
+        if awaited:
+            self._notify_checked(awaited)
+
+    @api.model
+    def _notify_checked(self, names: list[str]):
+        """Tell the Settings administrators' screens that these domains have a new result (sent on commit)."""
+        admins = self.env.ref("base.group_system").sudo().all_user_ids
+        admins._bus_send("mail_domain_health/checked", {"names": names})
 
     @api.model
     def _companies_by_domain(self) -> dict[str, tuple[int, ...]]:
@@ -959,7 +1051,9 @@ class MailDomainCheck(models.Model):
             company_ids.setdefault(name, set()).update(companies)
         return {name: tuple(sorted(ids)) for name, ids in company_ids.items()}
 
-    def _store_report(self, report, provider: str, now=None, sender: dict | None = None) -> str:
+    def _store_report(
+        self, report, provider: str, now=None, sender: dict | None = None, settings_version: int = 0
+    ) -> str:
         """Write one report and say how: "renewed" (the result is new), "unchanged" (the same as the last
         answer: the caller moves the dates) or "kept" (the DNS did not answer: the last result is kept)."""
         self.ensure_one()
@@ -972,7 +1066,13 @@ class MailDomainCheck(models.Model):
             # An unanswered lookup says nothing about the domain: keep the last good result, marked stale.
             messages = sorted({problem.message for problem in problems if problem.code.startswith("dns.")})
             self.write(
-                {"checked_at": now, "is_stale": True, "last_error": "; ".join(messages)[:500], "check_pending": False}
+                {
+                    "checked_at": now,
+                    "is_stale": True,
+                    "last_error": "; ".join(messages)[:500],
+                    "check_pending": False,
+                    "settings_version": settings_version,
+                }
             )
             return "kept"
         data = report.to_dict()
@@ -994,6 +1094,7 @@ class MailDomainCheck(models.Model):
             "checked_at": now,
             "changed_at": now,
             "check_pending": False,
+            "settings_version": settings_version,
             "last_success_at": now if not only_faults else self.last_success_at,
             "is_stale": False,
             "last_error": False,
@@ -1023,7 +1124,13 @@ class MailDomainCheck(models.Model):
         recheck_from = fields.Datetime.to_datetime(params.get_param(PREFIX + "recheck_from"))
         recent = max(fields.Datetime.now() - RECHECK_AFTER, recheck_from or datetime.min)
         checks = self._retry_on_conflict(partial(self._get_or_create, names))
-        names = [check.name for check in checks if not check.checked_at or check.checked_at < recent]
+        # A result made under sending settings changed since is checked again too.
+        version = settings["settings_version"]
+        names = [
+            check.name
+            for check in checks
+            if not check.checked_at or check.checked_at < recent or check.settings_version < version
+        ]
         if settings["use_queue_job"] and self._queue_job_available():
             self._enqueue_checks(names, settings)
             return

@@ -110,6 +110,24 @@ class ResPartner(models.Model):
             )
             self.mail_domain_health_relay_info = "\n".join(lines)
 
+    @api.model_create_multi
+    def create(self, vals_list):
+        partners = super().create(vals_list)
+        partners._mail_domain_health_queue_unchecked()
+        return partners
+
+    def write(self, vals):
+        result = super().write(vals)
+        if "email" in vals:
+            self._mail_domain_health_queue_unchecked()
+        return result
+
+    def _mail_domain_health_queue_unchecked(self):
+        """A contact saved with an address on a domain never checked: checked at once in the background, as a
+        user is, so that its banner does not wait for the night (only where contacts' domains are checked)."""
+        if self and self._mail_domain_health_contacts_checked():
+            self.env["mail.domain.check"]._queue_unchecked(self.mapped("mail_domain_health_email_domain"))
+
     def _search_mail_domain_health_relay_fails(self, operator, value):
         if operator not in ("in", "not in"):
             return NotImplemented

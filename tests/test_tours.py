@@ -142,6 +142,30 @@ class TestAdministratorTours(DomainHealthHttpCase):
             login="admin",
         )
 
+    def test_the_block_follows_a_change_of_server_and_of_provider_without_a_click(self):
+        params = self.env["ir.config_parameter"].sudo()
+        params.set_param("mail_domain_health.provider", "auto")
+        pending_cron = self.env.ref("mail_domain_health.ir_cron_check_pending_domains")
+        params.set_param("mail_domain_health.tour_pending_cron", str(pending_cron.id))
+        # Google Workspace and Microsoft 365 are known by their hosts: no DNS is asked about the server.
+        server = self.env["ir.mail_server"].sudo().create({"name": "Company relay", "smtp_host": "smtp.gmail.com"})
+        self.env["mail.domain.check"]._check_now(["google-only.check.test"])
+        check = self._checked("google-only.check.test")
+        self.assertEqual(check.provider, "google")
+        self.assertFalse(check.outdated_notice)
+        self.start_tour(
+            f"/odoo/action-base.action_ir_mail_server_list/{server.id}",
+            "mail_domain_health_server_changed",
+            login="admin",
+        )
+        check.invalidate_recordset()
+        self.assertTrue(check.check_pending, "a change of server has the company's domain checked again at once")
+        self.assertIn("outgoing mail servers", check.outdated_notice)
+        self.start_tour("/odoo/settings", "mail_domain_health_block_follows_changes", login="admin")
+        check.invalidate_recordset()
+        self.assertEqual(check.provider, "google")
+        self.assertFalse(check.check_pending)
+
     def test_a_yahoo_user_is_warned_while_typing(self):
         self.env["mail.domain.check"].sudo().search([("name", "=", "yahoo.com")])._check_now(["yahoo.com"])
         self.start_tour("/odoo/action-base.action_res_users/new", "mail_domain_health_user_yahoo", login="admin")

@@ -234,6 +234,81 @@ registry.category("web_tour.tours").add("mail_domain_health_company_check", {
   ],
 });
 
+/** What the scheduler does when the background check is triggered, done at once (tests run no scheduler). */
+async function runBackgroundCheck() {
+  const call = async (model, method, args) => {
+    const response = await fetch(`/web/dataset/call_kw/${model}/${method}`, {
+      method: "POST",
+      headers: { "Content-Type": "application/json" },
+      body: JSON.stringify({
+        jsonrpc: "2.0",
+        method: "call",
+        params: { model, method, args, kwargs: {} },
+      }),
+    });
+    return (await response.json()).result;
+  };
+  const cronId = await call("ir.config_parameter", "get_param", [
+    "mail_domain_health.tour_pending_cron",
+  ]);
+  await call("ir.cron", "method_direct_trigger", [[parseInt(cronId)]]);
+}
+
+// The outgoing mail server changes host: saved, and the Settings block no longer stands by the old sender.
+registry.category("web_tour.tours").add("mail_domain_health_server_changed", {
+  steps: () => [
+    {
+      trigger: ".o_form_view .o_field_widget[name='smtp_host'] input",
+      run: "edit smtp.office365.com",
+    },
+    { trigger: ".o_form_button_save", run: "click" },
+    { trigger: ".o_form_saved" },
+  ],
+});
+
+// Settings after that change: the old result says it predates it while the check goes on, and the block
+// updates itself, without a reload, when the background check is done. Then the sending provider is chosen in
+// the same screen and saved: the same again.
+registry.category("web_tour.tours").add("mail_domain_health_block_follows_changes", {
+  url: "/odoo/settings#mail_domain_health_setting",
+  steps: () => [
+    {
+      trigger: `${SETTING} [name='mail_domain_health_outdated']:contains('outgoing mail servers')`,
+    },
+    { trigger: `${SETTING} [name='mail_domain_health_sender']:contains('Google Workspace')` },
+    { trigger: `${SETTING} [name='mail_domain_health_pending']:visible` },
+    {
+      trigger: `${SETTING} [name='mail_domain_health_pending']:visible`,
+      async run() {
+        await runBackgroundCheck();
+      },
+    },
+    { trigger: `${SETTING} [name='mail_domain_health_sender']:contains('Microsoft 365')` },
+    { trigger: `${SETTING}:not(:has([name='mail_domain_health_pending']:visible))` },
+    { trigger: `${SETTING}:not(:has([name='mail_domain_health_outdated']:visible))` },
+    {
+      trigger: ".o_field_widget[name='mail_domain_health_provider'] input",
+      run: "click",
+    },
+    {
+      trigger: ".o_select_menu_item:contains('Google Workspace')",
+      run: "click",
+    },
+    // Settings reload the page once saved.
+    { trigger: ".o_form_button_save", run: "click", expectUnloadPage: true },
+    { trigger: `${SETTING} [name='mail_domain_health_pending']:visible` },
+    {
+      trigger: `${SETTING} [name='mail_domain_health_pending']:visible`,
+      async run() {
+        await runBackgroundCheck();
+      },
+    },
+    {
+      trigger: `${SETTING} [name='mail_domain_health_sender']:contains('chosen in the settings: Google Workspace')`,
+    },
+  ],
+});
+
 // A new user on yahoo.com: warned while typing, before saving.
 registry.category("web_tour.tours").add("mail_domain_health_user_yahoo", {
   url: "/odoo/action-base.action_res_users/new",
