@@ -8,7 +8,7 @@ from functools import partial
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError
 from odoo.service.model import PG_CONCURRENCY_EXCEPTIONS_TO_RETRY
-from odoo.tools import SQL, config, email_normalize, formatLang
+from odoo.tools import SQL, config, email_normalize, format_datetime, formatLang
 
 from ..maildns.address import is_free_mail
 from ..maildns.dns import Resolver
@@ -103,7 +103,15 @@ class MailDomainCheck(models.Model):
         readonly=True,
         help="The last check could not reach the DNS: the results shown are those of the last successful check.",
     )
-    last_error = fields.Char(readonly=True)
+    last_faults = fields.Json(
+        readonly=True,
+        help="The DNS faults of the last check when it kept an older result: each a code and its params.",
+    )
+    last_error = fields.Text(
+        string="Last DNS fault",
+        compute="_compute_explanations",
+        help="The DNS faults of the last check when it kept an older result, in the reader's language.",
+    )
     spf_record = fields.Char(string="SPF record", readonly=True)
     spf_suggested_record = fields.Char(string="SPF record to publish", readonly=True)
     dkim_selector = fields.Char(string="DKIM selector", readonly=True)
@@ -186,8 +194,9 @@ class MailDomainCheck(models.Model):
         "free_mail",
         "is_stale",
         "last_success_at",
+        "last_faults",
     )
-    @api.depends_context("lang")
+    @api.depends_context("lang", "tz")
     def _compute_explanations(self):
         for check in self:
             problems = check.problem_ids
@@ -205,6 +214,7 @@ class MailDomainCheck(models.Model):
                 if not reason and check[f"{part}_status"] == "error":
                     reason = self.env._("Unknown: the DNS did not answer (see below).")
                 check[f"{part}_reason"] = reason or False
+            check.last_error = "\n".join(check._render_faults(check.last_faults or [])) or False
             check.fault_summary = check._fault_summary()
             check.records_guide = check._records_guide()
             reason = check.sender_reason or {}
@@ -226,22 +236,42 @@ class MailDomainCheck(models.Model):
         """Each distinct DNS fault once (per code and server, not per name asked), and, when the results shown
         are older than the last check, since when."""
         self.ensure_one()
-        faults = {}
-        for problem in self.problem_ids.filtered(lambda problem: problem.code.startswith("dns.")):
-            params = problem.params or {}
-            faults.setdefault((problem.code, params.get("nameserver")), problem.description)
-        lines = list(faults.values())
+        faults = [
+            {"code": problem.code, "params": problem.params or {}}
+            for problem in self.problem_ids
+            if problem.code.startswith("dns.")
+        ]
         if self.is_stale:
-            if self.last_error and not lines:
-                lines.append(self.last_error)
-            if self.last_success_at:
-                lines.append(
-                    self.env._(
-                        "The results shown are those of the last answer, on %(date)s.",
-                        date=fields.Datetime.to_string(fields.Datetime.context_timestamp(self, self.last_success_at)),
-                    )
+            # The last check's faults first: they are why the results shown are older.
+            faults = (self.last_faults or []) + faults
+        lines = self._render_faults(faults)
+        if self.is_stale and self.last_success_at:
+            lines.append(
+                self.env._(
+                    "The results shown are those of the last answer, on %(date)s.",
+                    date=format_datetime(self.env, self.last_success_at),
                 )
+            )
         return "\n".join(lines) or False
+
+    def _render_faults(self, faults: list[dict]) -> list[str]:
+        """The sentences of DNS faults ({code, params}), in the reader's language, one per code and server:
+        a server that did not answer about the domain's SPF, DKIM and DMARC names did not answer about the
+        domain, said once."""
+        self.ensure_one()
+        groups: dict[tuple, list[dict]] = {}
+        for fault in faults:
+            params = fault.get("params") or {}
+            groups.setdefault((fault.get("code"), params.get("nameserver")), []).append(params)
+        lines = []
+        for (code, _), params_list in groups.items():
+            params = dict(params_list[0])
+            if "name" in params and len({each.get("name") for each in params_list}) > 1:
+                params["name"] = self.name
+            line = render(self.env, code, params, default=code)
+            if line not in lines:
+                lines.append(line)
+        return lines
 
     def _records_guide(self) -> str | bool:
         """The records to publish, each saying whether it is added or replaces a record the domain has: a
@@ -273,7 +303,7 @@ class MailDomainCheck(models.Model):
             if not check.checked_at or check.settings_version >= version or not changed_at:
                 check.outdated_notice = False
                 continue
-            when = fields.Datetime.to_string(fields.Datetime.context_timestamp(self, changed_at))
+            when = format_datetime(self.env, changed_at)
             check.outdated_notice = self.env._(
                 "These results predate the change of %(what)s on %(date)s: the domain is being checked again.",
                 what=self._setting_labels().get(what, self._setting_labels()[SETTINGS_CHANGED_ANY]),
@@ -1019,7 +1049,7 @@ class MailDomainCheck(models.Model):
                 "checked_at": now,
                 "last_success_at": now,
                 "is_stale": False,
-                "last_error": False,
+                "last_faults": False,
                 "check_pending": False,
                 "settings_version": settings.get("settings_version", 0),
             }
@@ -1063,13 +1093,14 @@ class MailDomainCheck(models.Model):
             problem.code.startswith("dns.") for problem in problems if problem.status == "error"
         )
         if only_faults and self.last_success_at:
-            # An unanswered lookup says nothing about the domain: keep the last good result, marked stale.
-            messages = sorted({problem.message for problem in problems if problem.code.startswith("dns.")})
+            # An unanswered lookup says nothing about the domain: keep the last good result, marked stale, with
+            # the faults as codes and params, rendered in the reader's language when shown.
+            faults = [{"code": fault.code, "params": dict(fault.params)} for fault in report.faults()]
             self.write(
                 {
                     "checked_at": now,
                     "is_stale": True,
-                    "last_error": "; ".join(messages)[:500],
+                    "last_faults": faults,
                     "check_pending": False,
                     "settings_version": settings_version,
                 }
@@ -1097,7 +1128,7 @@ class MailDomainCheck(models.Model):
             "settings_version": settings_version,
             "last_success_at": now if not only_faults else self.last_success_at,
             "is_stale": False,
-            "last_error": False,
+            "last_faults": False,
             "spf_record": report.spf.record,
             "spf_suggested_record": report.spf.suggested_record,
             "dkim_selector": report.dkim.selector,

@@ -4,6 +4,7 @@ inside a save is left to the background rather than waiting on the save."""
 
 from odoo.tests import Form, tagged
 
+from .common import Fault
 from .test_mail_domain_check import MailDomainHealthCase
 
 PENDING_CRON = "mail_domain_health.ir_cron_check_pending_domains"
@@ -112,3 +113,33 @@ class TestChecksFollowTheSettings(MailDomainHealthCase):
         check = self.check("messages.test")
         self.assertTrue(check.check_pending)
         self.assertFalse(check.checked_at)
+
+
+@tagged("post_install", "-at_install")
+class TestFaultsInTheReadersLanguage(MailDomainHealthCase):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.env["res.lang"]._activate_lang("fr_FR")
+        cls.env["ir.module.module"]._load_module_terms(["mail_domain_health"], ["fr_FR"], overwrite=True)
+
+    def test_a_kept_result_says_its_fault_once_whole_and_in_the_readers_language(self):
+        self.check_now(self.company_good)
+        good = self.check("good.check.test")
+        for name in ("good.check.test", "_dmarc.good.check.test", "odoo._domainkey.good.check.test"):
+            self.proxy.add_rule(name, Fault.DROP)
+        self.check_now(self.company_good)
+        good.invalidate_recordset()
+        self.assertTrue(good.is_stale)
+        # Stored as codes and params, not as sentences.
+        self.assertEqual({fault["code"] for fault in good.last_faults}, {"dns.timeout"})
+        english = good.with_context(lang="en_US").fault_summary
+        french = good.with_context(lang="fr_FR").fault_summary
+        # One server that did not answer about three names of the domain: one sentence about the domain, whole.
+        self.assertEqual(english.count("did not answer"), 1, english)
+        self.assertIn("did not answer about good.check.test in time", english)
+        self.assertNotIn(".;", english)
+        self.assertTrue(all(line.endswith(".") for line in english.splitlines()), english)
+        self.assertEqual(french.count("n'a pas répondu"), 1, french)
+        self.assertNotIn("did not answer", french)
+        self.assertIn("n'a pas répondu", good.with_context(lang="fr_FR").last_error)

@@ -202,6 +202,43 @@ class TestAdministratorTours(DomainHealthHttpCase):
         self.env["mail.domain.check"]._check_now(["google-only.check.test"])
         self.start_tour("/odoo/settings#mail_domain_health_setting", "mail_domain_health_french", login=admin.login)
 
+    def test_french_screens_hold_no_english_sentence_fault_text_included(self):
+        self.env["res.lang"]._activate_lang("fr_FR")
+        self.env["ir.module.module"]._load_module_terms(["mail_domain_health"], ["fr_FR"], overwrite=True)
+        admin = new_test_user(
+            self.env,
+            login="mdh_tour_fr_screens",
+            password="mdh_tour_fr_screens",
+            groups="base.group_system,base.group_erp_manager",
+            lang="fr_FR",
+        )
+        params = self.env["ir.config_parameter"].sudo()
+        params.set_param("mail_domain_health.check_partners", "True")
+        # A server that relays everyone's mail as is: the yahoo.com contact's relayed mail is refused.
+        self.env.company.alias_domain_id.default_from = False
+        self.env["ir.mail_server"].sudo().create({"name": "Company relay", "smtp_host": "smtp.example.net"})
+        jane = self.env["res.partner"].create({"name": "Jane Doe", "email": "jane.doe@yahoo.com"})
+        user = new_test_user(self.env, login="jane.fr@yahoo.com", email="jane.fr@yahoo.com", name="Jane Yahoo")
+        Check = self.env["mail.domain.check"]
+        Check._check_now(["google-only.check.test", "yahoo.com"])
+        # The alias domain's DNS goes silent: the last result is kept, with the fault of the check that failed.
+        params.set_param("mail_domain_health.timeout", "1")
+        for name in ("", "_dmarc.", "odoo._domainkey."):
+            self.proxy.add_rule(f"{name}google-only.check.test", Fault.DROP)
+        Check._check_now(["google-only.check.test"])
+        check = self._checked("google-only.check.test")
+        self.assertTrue(check.is_stale)
+        self.assertTrue(check.last_faults)
+        screens = {
+            "Settings": "/odoo/settings#mail_domain_health_setting",
+            "the domain's form": f"/odoo/action-mail_domain_health.mail_domain_check_action/{check.id}",
+            "the user's form": f"/odoo/action-base.action_res_users/{user.id}",
+            "the contact's form": f"/odoo/action-base.action_partner_form/{jane.id}",
+        }
+        for screen, url in screens.items():
+            with self.subTest(screen=screen):
+                self.start_tour(url, "mail_domain_health_french_screens", login=admin.login)
+
 
 @tagged("post_install", "-at_install")
 class TestScreenshots(DomainHealthHttpCase):

@@ -161,6 +161,8 @@ function back(arrived) {
 registry.category("web_tour.tours").add("mail_domain_health_every_button", {
   url: "/odoo/settings#mail_domain_health_setting",
   steps: () => [
+    // The settings are read and shown before any button is pressed.
+    { trigger: `${SETTING} [name='mail_domain_health_dmarc_seen']:visible` },
     ...clickTo(
       `${SETTING} button[name='action_open_dmarc_reports']`,
       ".o_graph_view, .o_pivot_view, .o_list_view",
@@ -430,5 +432,53 @@ registry.category("web_tour.tours").add("mail_domain_health_french", {
     {
       trigger: `${SETTING}:not(:contains('does not')):not(:contains('publish')):not(:contains('Check now')):not(:contains('Records to'))`,
     },
+  ],
+});
+
+// English words a French screen must not hold. Names, addresses, records and dates are not sentences: words
+// with a dot, an at sign, a colon, an equals sign, a slash, an underscore or a digit are left out, and so is
+// anything between double quotes.
+const ENGLISH = new Set(
+  (
+    "the and with your is are not this that these those did does was were will would be been of to for from " +
+    "in at by has have its it or cannot can shown show results result records record checked check answer " +
+    "answered server servers sent sends send mail domain domains address addresses user users please"
+  ).split(" "),
+);
+
+function englishWords(text) {
+  return text
+    .replace(/"[^"]*"/g, " ")
+    .split(/\s+/)
+    .map((word) => word.replace(/^[(«"'’]+|[).,;:!?»"'’]+$/g, ""))
+    .filter((word) => word && !/[.@:=/_0-9]/.test(word))
+    .filter((word) => ENGLISH.has(word.toLowerCase()));
+}
+
+/** A step that reads `trigger` once it shows and fails, naming them, on any English words in it. */
+function readsFrench(name, trigger) {
+  return {
+    trigger,
+    run() {
+      const text = this.anchor.innerText;
+      const found = englishWords(text);
+      if (found.length) {
+        throw new Error(`English in ${name}: ${found.join(", ")}\n${text}`);
+      }
+    },
+  };
+}
+
+// A French administrator's screens, fault text included: no English sentence. The tour is started on each
+// screen in turn (see tests/test_tours.py): it reads what that screen shows of the addon.
+registry.category("web_tour.tours").add("mail_domain_health_french_screens", {
+  steps: () => [
+    {
+      trigger: `${SETTING} [name='mail_domain_health_faults']:visible, .o_form_view [name='stale_warning']:visible, .o_form_view [name='mail_domain_health_banner']:visible, .o_form_view [name='mail_domain_health_relay_banner']:visible`,
+    },
+    readsFrench(
+      "the screen",
+      `${SETTING}, .o_form_view .o_form_sheet:has([name='stale_warning']), .o_form_view [name='mail_domain_health_banner'], .o_form_view [name='mail_domain_health_relay_banner']`,
+    ),
   ],
 });
