@@ -623,6 +623,15 @@ class MailDomainCheck(models.Model):
         )
 
     @api.model
+    def _configuration_server_name(self) -> str:
+        """How to name the server Odoo sends through when no outgoing server record is chosen: the configuration
+        file's smtp_server, which is this machine's mail server when the file names none (Odoo's default)."""
+        host = (config.get("smtp_server") or "localhost").strip()
+        if host in ("localhost", "127.0.0.1", "::1") or host.endswith(".localhost"):
+            return self.env._("the mail server of this machine (%(host)s)", host=host)
+        return self.env._("%(host)s, the SMTP server of the Odoo configuration file", host=host)
+
+    @api.model
     def _notifications_address(self, company, change: SendingChange | None = None) -> str | bool:
         """The address Odoo sends as for `company` when a server may not send as the author (its alias domain's
         default From), as it is or as `change` would make it."""

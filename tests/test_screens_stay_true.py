@@ -3,6 +3,7 @@ again in the background at once, and until then the result says it predates the 
 inside a save is left to the background rather than waiting on the save."""
 
 from odoo.tests import Form, tagged
+from odoo.tools import config
 
 from .common import Fault
 from .test_mail_domain_check import MailDomainHealthCase
@@ -143,3 +144,43 @@ class TestFaultsInTheReadersLanguage(MailDomainHealthCase):
         self.assertEqual(french.count("n'a pas répondu"), 1, french)
         self.assertNotIn("did not answer", french)
         self.assertIn("n'a pas répondu", good.with_context(lang="fr_FR").last_error)
+
+
+@tagged("post_install", "-at_install")
+class TestAdviceThatFitsTheReader(MailDomainHealthCase):
+    def setUp(self):
+        super().setUp()
+        with self.enter_registry_test_mode():
+            self.env["mail.domain.check"]._check_now(["yahoo.com"])
+
+    def test_a_contact_gets_no_advice_meant_for_a_user(self):
+        self.env["ir.config_parameter"].sudo().set_param("mail_domain_health.check_partners", "True")
+        # A server that relays everyone's mail as is: the contact's relayed mail is refused.
+        self.company_good.alias_domain_id.default_from = False
+        self.env["ir.mail_server"].sudo().create({"name": "Company relay", "smtp_host": "smtp.example.net"})
+        jane = self.env["res.partner"].create({"name": "Jane Doe", "email": "jane.doe@yahoo.com"})
+        warning = jane.mail_domain_health_relay_warning
+        self.assertIn("receivers refuse the messages Odoo relays as jane.doe@yahoo.com", warning)
+        self.assertNotIn("user", warning)
+
+    def test_a_user_on_a_public_service_is_not_told_to_authorize_odoo(self):
+        self.company_good.alias_domain_id.default_from = False
+        self.env["ir.mail_server"].sudo().create({"name": "Company relay", "smtp_host": "smtp.example.net"})
+        user = self.env["res.users"].create(
+            {"name": "Jane", "login": "jane.pub@yahoo.com", "email": "jane.pub@yahoo.com"}
+        )
+        warning = user.mail_domain_health_warning
+        self.assertIn("yahoo.com is a public email service", warning)
+        self.assertIn("The DMARC policy of yahoo.com is reject", warning)
+        self.assertNotIn("is yours", warning)
+
+    def test_no_server_named_that_does_not_exist(self):
+        # No outgoing server record: Odoo sends through the configuration file's server, this machine's when the
+        # file names none.
+        host = config.get("smtp_server") or "localhost"
+        user = self.env["res.users"].create({"name": "Jo", "login": "jo.pub@yahoo.com", "email": "jo.pub@yahoo.com"})
+        self.assertIn(
+            f"through {self.env['mail.domain.check']._configuration_server_name()} as", user.mail_domain_health_warning
+        )
+        self.assertIn(host, user.mail_domain_health_warning)
+        self.assertNotIn("the server of the Odoo configuration file", user.mail_domain_health_warning)
