@@ -847,8 +847,16 @@ class MailDomainCheck(models.Model):
         return {
             "type": "ir.actions.client",
             "tag": "display_notification",
-            "params": {"message": message, "type": kind, "next": {"type": "ir.actions.client", "tag": "soft_reload"}},
+            "params": {"message": message, "type": kind, **self._check_now_next()},
         }
+
+    @api.model
+    def _check_now_next(self) -> dict:
+        """What the screen does after Check now's notification: a screen that updates itself when told (the
+        Settings block, context key mail_domain_health_live) stays where it is; any other is read again."""
+        if self.env.context.get("mail_domain_health_live"):
+            return {}
+        return {"next": {"type": "ir.actions.client", "tag": "soft_reload"}}
 
     @api.model
     def _check_now(self, domains, settings: dict | None = None, interactive: bool = False) -> list[str]:
@@ -906,6 +914,8 @@ class MailDomainCheck(models.Model):
                 Check._retry_on_conflict(partial(Check._store_named_reports, done_names, done_reports, settings))
             if queued:
                 Check._retry_on_conflict(partial(Check._mark_pending, queued))
+            # The screens showing these domains update themselves, in place, once this is committed.
+            Check._notify_checked(names)
 
         self._write_apart(write)
         if queued:

@@ -266,7 +266,8 @@ class ResConfigSettings(models.TransientModel):
     def action_check_mail_domain_health(self):
         """Check the company's alias domain now (the Check now button)."""
         self.ensure_one()
-        return self.company_id.action_check_mail_domain_health()
+        # The block updates itself when the check is written: Settings stay where the administrator scrolled.
+        return self.company_id.with_context(mail_domain_health_live=True).action_check_mail_domain_health()
 
     def action_open_mail_domain_health_relay_contacts(self):
         """The contacts whose relayed mail is refused or junked (the Contacts affected button)."""

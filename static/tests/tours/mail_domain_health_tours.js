@@ -26,7 +26,31 @@ function clickCheckNow() {
     trigger: `${SETTING} button[name='action_check_mail_domain_health']`,
     run() {
       window.mdhClickedAt = performance.now();
+      window.mdhScroller = scroller(this.anchor);
+      window.mdhScrolledTo = window.mdhScroller.scrollTop;
       this.anchor.click();
+    },
+  };
+}
+
+/** The element that scrolls the Settings page around `element`. */
+function scroller(element) {
+  let parent = element.parentElement;
+  while (parent && !(parent.scrollHeight > parent.clientHeight && getComputedStyle(parent).overflowY !== "visible")) {
+    parent = parent.parentElement;
+  }
+  return parent || document.scrollingElement;
+}
+
+/** A step that fails if the page scrolled away from where Check now was clicked. */
+function stayedInPlace(trigger) {
+  return {
+    trigger,
+    run() {
+      const moved = Math.abs(window.mdhScroller.scrollTop - window.mdhScrolledTo);
+      if (moved > 40) {
+        throw new Error(`the page jumped by ${Math.round(moved)} px after Check now`);
+      }
     },
   };
 }
@@ -51,8 +75,17 @@ registry.category("web_tour.tours").add("mail_domain_health_settings_check", {
     {
       trigger: `${SETTING} [name='mail_domain_health_records_guide']:contains('Replace your current SPF record')`,
     },
+    stayedInPlace(`${SETTING} [name='mail_domain_health_records_guide']:contains('Add:')`),
     {
       trigger: `${SETTING} [name='mail_domain_health_records_guide']:contains('Add:')`,
+      run() {
+        // The records take the block's whole width: on a wide screen they do not scroll sideways.
+        const block = this.anchor.closest("[name='mail_domain_health_records']");
+        const share = this.anchor.getBoundingClientRect().width / block.getBoundingClientRect().width;
+        if (share < 0.95) {
+          throw new Error(`the records box takes ${Math.round(share * 100)}% of the block's width`);
+        }
+      },
     },
   ],
 });
@@ -149,9 +182,9 @@ function clickTo(trigger, arrived) {
 const USERS_MENU =
   ".o_main_navbar button:contains('Users & Companies'), .o_main_navbar a:contains('Users & Companies')";
 
-/** Back to the previous screen by the breadcrumb, then wait for `arrived`. */
-function back(arrived) {
-  return clickTo(".o_breadcrumb .breadcrumb-item:last-of-type a", arrived);
+/** Back to the screen named `crumb` by its breadcrumb, then wait for `arrived`. */
+function back(crumb, arrived) {
+  return clickTo(`.o_breadcrumb a:contains('${crumb}')`, arrived);
 }
 
 // Every button and link the addon adds to Settings, the Mail Domains list and form, clicked as an
@@ -167,12 +200,12 @@ registry.category("web_tour.tours").add("mail_domain_health_every_button", {
       `${SETTING} button[name='action_open_dmarc_reports']`,
       ".o_graph_view, .o_pivot_view, .o_list_view",
     ),
-    ...back("button[name='action_open_mail_domain_health_relay_contacts']"),
+    ...back("Settings", "button[name='action_open_mail_domain_health_relay_contacts']"),
     ...clickTo(
       `button[name='action_open_mail_domain_health_relay_contacts']`,
       ".o_list_view .o_data_row:contains('Jane Doe')",
     ),
-    ...back(`button[name='action_open_mail_domain_health_relay_fix']`),
+    ...back("Settings", "button[name='action_open_mail_domain_health_relay_fix']"),
     ...clickTo(
       "button[name='action_open_mail_domain_health_relay_fix']",
       ".modal [name='fix']",
@@ -203,18 +236,18 @@ registry.category("web_tour.tours").add("mail_domain_health_every_button", {
       ".o_form_view button[name='action_open_users']",
       ".o_list_view .o_data_row:contains('Jane User')",
     ),
-    ...back(".o_form_view button[name='action_open_relay_contacts']"),
+    ...back("yahoo.com", ".o_form_view button[name='action_open_relay_contacts']"),
     ...clickTo(
       ".o_form_view button[name='action_open_relay_contacts']",
       ".o_list_view .o_data_row:contains('Jane Doe')",
     ),
-    ...back(".o_form_view a[name='dmarc_reports']"),
+    ...back("yahoo.com", ".o_form_view a[name='dmarc_reports']"),
     ...clickTo(".o_form_view a[name='dmarc_reports']", ".o_form_view button[name='action_open_dmarc_rows']"),
     ...clickTo(
       ".o_form_view button[name='action_open_dmarc_rows']",
       ".o_graph_view, .o_pivot_view, .o_list_view",
     ),
-    ...back(".o_form_view button[name='action_check_now']"),
+    ...back("yahoo.com", ".o_form_view button[name='action_check_now']"),
     ...clickTo(
       ".o_form_view button[name='action_check_now']",
       ".o_notification:contains('Checked')",
