@@ -245,12 +245,13 @@ class ResConfigSettings(models.TransientModel):
         # Every verdict depends on these: a change of one has the domains checked again (mail.domain.check).
         # Compared as the checks read them: "5" and "5.0" seconds are the same timeout.
         before = self._mail_domain_health_sending_settings()
-        super().set_values()
+        result = super().set_values()
         after = self._mail_domain_health_sending_settings()
         changed = [key for key in SENDING_SETTINGS if before[key] != after[key]]
         if changed:
             what = SENDING_SETTINGS[changed[0]] if len(changed) == 1 else SETTINGS_CHANGED_ANY
             self.env["mail.domain.check"]._sending_settings_changed(what)
+        return result
 
     def _mail_domain_health_sending_settings(self) -> dict:
         params = self.env["ir.config_parameter"].sudo()
