@@ -10,6 +10,7 @@ from odoo.exceptions import AccessError, UserError
 from odoo.service.model import PG_CONCURRENCY_EXCEPTIONS_TO_RETRY
 from odoo.tools import SQL, config, email_normalize, format_datetime, formatLang
 
+from ..maildns import resolver_addresses, to_unicode
 from ..maildns.address import is_free_mail
 from ..maildns.dns import Resolver
 from ..maildns.errors import MailDNSError
@@ -24,7 +25,6 @@ from ..maildns.providers import (
     SmtpServer,
     chosen_sender,
     detect_sender,
-    resolver_addresses,
 )
 from ..maildns.report import Status
 from ..tools.addresses import ascii_or_none, email_domain, raw_domain
@@ -227,10 +227,10 @@ class MailDomainCheck(models.Model):
             return self.env._(
                 "%(domain)s enforces DMARC (p=%(policy)s): receivers refuse or junk the mail Odoo sends as its "
                 "addresses.",
-                domain=self.name,
+                domain=self.display_name,
                 policy=self.dmarc_effective_policy,
             )
-        return self.env._("Not yours to change: %(domain)s is a public email service.", domain=self.name)
+        return self.env._("Not yours to change: %(domain)s is a public email service.", domain=self.display_name)
 
     def _fault_summary(self) -> str | bool:
         """Each distinct DNS fault once (per code and server, not per name asked), and, when the results shown
@@ -294,6 +294,12 @@ class MailDomainCheck(models.Model):
                 lines.append(self.env._("Add:"))
             lines.append(f"    {line}")
         return "\n".join(lines) or False
+
+    @api.depends("name")
+    def _compute_display_name(self):
+        # Checks are named as the DNS asks (A-labels): shown as people write the domain.
+        for check in self:
+            check.display_name = to_unicode(check.name) if check.name else False
 
     @api.depends("checked_at", "settings_version")
     @api.depends_context("lang", "tz")

@@ -184,3 +184,20 @@ class TestAdviceThatFitsTheReader(MailDomainHealthCase):
         )
         self.assertIn(host, user.mail_domain_health_warning)
         self.assertNotIn("the server of the Odoo configuration file", user.mail_domain_health_warning)
+
+    def test_an_internationalized_address_is_judged_and_shown_as_written(self):
+        # Sent as the user's own address: no default From to send as instead.
+        self.company_good.alias_domain_id.default_from = False
+        self.env["ir.mail_server"].sudo().create({"name": "Company relay", "smtp_host": "smtp.example.net"})
+        address = "jörg@bäckerei-müller.check.test"
+        with self.enter_registry_test_mode():
+            self.env["mail.domain.check"]._check_now(["bäckerei-müller.check.test"])
+        check = self.check("xn--bckerei-mller-bfb28a.check.test")
+        self.assertEqual(check.dmarc_effective_policy, "reject")
+        self.assertEqual(check.display_name, "bäckerei-müller.check.test")
+        user = self.env["res.users"].create({"name": "Jörg", "login": "jorg.idn", "email": address})
+        warning = user.mail_domain_health_warning
+        self.assertEqual(user.mail_domain_health_level, "fail")
+        self.assertIn("The DMARC policy of bäckerei-müller.check.test is reject", warning)
+        self.assertIn(address, warning)
+        self.assertNotIn("xn--", warning)
