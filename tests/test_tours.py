@@ -271,12 +271,13 @@ class TestScreenshots(DomainHealthHttpCase):
     def test_the_readme_screenshots(self):
         folder = Path(os.environ.get("MDH_SCREENSHOTS") or tempfile.mkdtemp(prefix="mdh-screens-"))
         folder.mkdir(parents=True, exist_ok=True)
+        # The server first: a server created after a check would leave its result predating the change.
+        self.env["ir.mail_server"].sudo().create({"name": "Company relay", "smtp_host": "smtp.example.net"})
         self.env["mail.domain.check"]._check_now(["google-only.check.test", "yahoo.com"])
         yahoo = self._checked("yahoo.com")
         jane = new_test_user(
             self.env, login="jane.doe@yahoo.com", email="jane.doe@yahoo.com", name="Jane Doe", groups="base.group_user"
         )
-        self.env["ir.mail_server"].sudo().create({"name": "Company relay", "smtp_host": "smtp.example.net"})
         shots = {}
         shots |= self._capture("mail_domain_health_screenshot_settings", "/odoo/settings#mail_domain_health_setting")
         checks = "/odoo/action-mail_domain_health.mail_domain_check_action"
