@@ -10,7 +10,7 @@ from .aggregate import AggregateReport, Attribution, ReportError, attribute_sour
 from .check import check_domain, check_domains
 from .dns import Lookup, Outcome, Resolver
 from .errors import InvalidNameserver, InvalidProvider, InvalidTarget, MailDNSError
-from .names import is_public_dns_name
+from .names import is_public_dns_name, to_unicode
 from .providers import (
     PROVIDER_CHOICES,
     PROVIDERS,
@@ -21,6 +21,7 @@ from .providers import (
     detect_sender,
     get_provider,
     provider_for_smtp_host,
+    resolver_addresses,
 )
 from .report import DomainReport, Problem, Record, Status
 
@@ -55,5 +56,7 @@ __all__ = [
     "messages",
     "parse_report",
     "provider_for_smtp_host",
+    "resolver_addresses",
     "spf",
+    "to_unicode",
 ]

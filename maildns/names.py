@@ -80,6 +80,20 @@ def to_ascii(name: str) -> str:
     return _validate(name, text)
 
 
+def to_unicode(name: str) -> str:
+    """Return `name` as people write it: each A-label ("xn--...") decoded to Unicode, the rest as it is. A label
+    that does not decode is left as it is: this only shows a name, it never judges one."""
+    labels = []
+    for label in name.split("."):
+        if label[:4].lower() == "xn--":
+            try:
+                label = idna.decode(label)
+            except (idna.IDNAError, UnicodeError):
+                pass
+        labels.append(label)
+    return ".".join(labels)
+
+
 def is_public_dns_name(name: str, extra_suffixes: Iterable[str] = ()) -> bool:
     """Whether `name` can be a name of the public DNS: a valid domain of two labels or more, not under a
     special-use or private suffix (PRIVATE_SUFFIXES, and `extra_suffixes`, names a site keeps private).

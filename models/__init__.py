@@ -1,3 +1,4 @@
+from . import ir_mail_server
 from . import mail_domain_check
 from . import mail_domain_check_problem
 from . import mail_dmarc_report

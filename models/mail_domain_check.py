@@ -8,8 +8,9 @@ from functools import partial
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError
 from odoo.service.model import PG_CONCURRENCY_EXCEPTIONS_TO_RETRY
-from odoo.tools import SQL, config, email_normalize, formatLang
+from odoo.tools import SQL, config, email_normalize, format_datetime, formatLang
 
+from ..maildns import resolver_addresses, to_unicode
 from ..maildns.address import is_free_mail
 from ..maildns.dns import Resolver
 from ..maildns.errors import MailDNSError
@@ -68,9 +69,14 @@ DNS_THREADS = 2
 RECHECK_AFTER = timedelta(hours=20)
 # Domains per job when the nightly run is split into Job Queue jobs: a job takes seconds, not minutes.
 JOB_SIZE = 200
-# Seconds the DNS gets while a person waits on Check now; what it has not answered by then goes on in the
-# background, so that the screen is free again within about two seconds.
-INTERACTIVE_TIMEOUT = 1.5
+# Seconds the DNS gets while a person waits on Check now, the sender's detection included; what it has not
+# answered by then goes on in the background, so that the screen is free again within two seconds: the rest of
+# the request and the browser's part took up to 0.6 s more on a busy two-core machine.
+INTERACTIVE_TIMEOUT = 1.0
+# Below this much of the interactive time left once the sender is known, the domains go to the background.
+MIN_INTERACTIVE_TIME = 0.2
+# What a change of the sending settings is called when the change stored is not one this version knows.
+SETTINGS_CHANGED_ANY = "any"
 # Writes of one batch (or of one Check now) tried before giving up on a conflict with a concurrent transaction.
 CONFLICT_ATTEMPTS = 5
 
@@ -99,7 +105,15 @@ class MailDomainCheck(models.Model):
         readonly=True,
         help="The last check could not reach the DNS: the results shown are those of the last successful check.",
     )
-    last_error = fields.Char(readonly=True)
+    last_faults = fields.Json(
+        readonly=True,
+        help="The DNS faults of the last check when it kept an older result: each a code and its params.",
+    )
+    last_error = fields.Text(
+        string="Last DNS fault",
+        compute="_compute_explanations",
+        help="The DNS faults of the last check when it kept an older result, in the reader's language.",
+    )
     spf_record = fields.Char(string="SPF record", readonly=True)
     spf_suggested_record = fields.Char(string="SPF record to publish", readonly=True)
     dkim_selector = fields.Char(string="DKIM selector", readonly=True)
@@ -120,6 +134,17 @@ class MailDomainCheck(models.Model):
         string="Checking",
         readonly=True,
         help="A check of this domain is under way in the background: the DNS did not answer while you waited.",
+    )
+    settings_version = fields.Integer(
+        readonly=True,
+        help="The version of the sending settings the last result was made under (the system parameter "
+        "mail_domain_health.settings_version, raised by each change of them).",
+    )
+    outdated_notice = fields.Text(
+        string="Made under other settings",
+        compute="_compute_outdated_notice",
+        help="The results shown predate a change of what they depend on (the outgoing mail servers, the sending "
+        "provider, the public addresses, the DKIM selectors, the DNS servers or the timeout).",
     )
     user_count = fields.Integer(string="Users", compute="_compute_user_count")
     # What receivers saw: their DMARC aggregate reports about the domain.
@@ -171,8 +196,9 @@ class MailDomainCheck(models.Model):
         "free_mail",
         "is_stale",
         "last_success_at",
+        "last_faults",
     )
-    @api.depends_context("lang")
+    @api.depends_context("lang", "tz")
     def _compute_explanations(self):
         for check in self:
             problems = check.problem_ids
@@ -190,6 +216,7 @@ class MailDomainCheck(models.Model):
                 if not reason and check[f"{part}_status"] == "error":
                     reason = self.env._("Unknown: the DNS did not answer (see below).")
                 check[f"{part}_reason"] = reason or False
+            check.last_error = "\n".join(check._render_faults(check.last_faults or [])) or False
             check.fault_summary = check._fault_summary()
             check.records_guide = check._records_guide()
             reason = check.sender_reason or {}
@@ -202,31 +229,51 @@ class MailDomainCheck(models.Model):
             return self.env._(
                 "%(domain)s enforces DMARC (p=%(policy)s): receivers refuse or junk the mail Odoo sends as its "
                 "addresses.",
-                domain=self.name,
+                domain=self.display_name,
                 policy=self.dmarc_effective_policy,
             )
-        return self.env._("Not yours to change: %(domain)s is a public email service.", domain=self.name)
+        return self.env._("Not yours to change: %(domain)s is a public email service.", domain=self.display_name)
 
     def _fault_summary(self) -> str | bool:
         """Each distinct DNS fault once (per code and server, not per name asked), and, when the results shown
         are older than the last check, since when."""
         self.ensure_one()
-        faults = {}
-        for problem in self.problem_ids.filtered(lambda problem: problem.code.startswith("dns.")):
-            params = problem.params or {}
-            faults.setdefault((problem.code, params.get("nameserver")), problem.description)
-        lines = list(faults.values())
+        faults = [
+            {"code": problem.code, "params": problem.params or {}}
+            for problem in self.problem_ids
+            if problem.code.startswith("dns.")
+        ]
         if self.is_stale:
-            if self.last_error and not lines:
-                lines.append(self.last_error)
-            if self.last_success_at:
-                lines.append(
-                    self.env._(
-                        "The results shown are those of the last answer, on %(date)s.",
-                        date=fields.Datetime.to_string(fields.Datetime.context_timestamp(self, self.last_success_at)),
-                    )
+            # The last check's faults first: they are why the results shown are older.
+            faults = (self.last_faults or []) + faults
+        lines = self._render_faults(faults)
+        if self.is_stale and self.last_success_at:
+            lines.append(
+                self.env._(
+                    "The results shown are those of the last answer, on %(date)s.",
+                    date=format_datetime(self.env, self.last_success_at),
                 )
+            )
         return "\n".join(lines) or False
+
+    def _render_faults(self, faults: list[dict]) -> list[str]:
+        """The sentences of DNS faults ({code, params}), in the reader's language, one per code and server:
+        a server that did not answer about the domain's SPF, DKIM and DMARC names did not answer about the
+        domain, said once."""
+        self.ensure_one()
+        groups: dict[tuple, list[dict]] = {}
+        for fault in faults:
+            params = fault.get("params") or {}
+            groups.setdefault((fault.get("code"), params.get("nameserver")), []).append(params)
+        lines = []
+        for (code, _), params_list in groups.items():
+            params = dict(params_list[0])
+            if "name" in params and len({each.get("name") for each in params_list}) > 1:
+                params["name"] = self.name
+            line = render(self.env, code, params, default=code)
+            if line not in lines:
+                lines.append(line)
+        return lines
 
     def _records_guide(self) -> str | bool:
         """The records to publish, each saying whether it is added or replaces a record the domain has: a
@@ -249,6 +296,70 @@ class MailDomainCheck(models.Model):
                 lines.append(self.env._("Add:"))
             lines.append(f"    {line}")
         return "\n".join(lines) or False
+
+    @api.depends("name")
+    def _compute_display_name(self):
+        # Checks are named as the DNS asks (A-labels): shown as people write the domain.
+        for check in self:
+            check.display_name = to_unicode(check.name) if check.name else False
+
+    @api.depends("checked_at", "settings_version")
+    @api.depends_context("lang", "tz")
+    def _compute_outdated_notice(self):
+        version, changed_at, what = self._sending_settings_change()
+        for check in self:
+            if not check.checked_at or check.settings_version >= version or not changed_at:
+                check.outdated_notice = False
+                continue
+            when = format_datetime(self.env, changed_at)
+            check.outdated_notice = self.env._(
+                "These results predate the change of %(what)s on %(date)s: the domain is being checked again.",
+                what=self._setting_labels().get(what, self._setting_labels()[SETTINGS_CHANGED_ANY]),
+                date=when,
+            )
+
+    def _setting_labels(self) -> dict[str, str]:
+        """What a change was, in the reader's language, by the code _sending_settings_changed() stores."""
+        return {
+            "mail_server": self.env._("the outgoing mail servers"),
+            "provider": self.env._("the sending provider"),
+            "own_addresses": self.env._("the public sending addresses"),
+            "dkim_selector": self.env._("the DKIM selectors"),
+            "nameservers": self.env._("the DNS servers"),
+            "timeout": self.env._("the timeout"),
+            SETTINGS_CHANGED_ANY: self.env._("the sending settings"),
+        }
+
+    @api.model
+    def _sending_settings_change(self) -> tuple:
+        """(version, when, what) of the last change of a setting every verdict depends on; (0, None, None) when
+        none. A result made under an older version predates it."""
+        params = self.env["ir.config_parameter"].sudo()
+        version = params.get_param(PREFIX + "settings_version") or "0"
+        changed_at = fields.Datetime.to_datetime(params.get_param(PREFIX + "settings_changed_at") or None)
+        return (int(version) if version.isdigit() else 0), changed_at, params.get_param(PREFIX + "settings_changed")
+
+    @api.model
+    def _sending_settings_changed(self, what: str):
+        """A setting every verdict depends on has changed (`what`: a key of _setting_labels()): the companies'
+        domains, which Settings shows, are checked again at once in the background, and the nightly run is
+        started to check every other domain again; until then, each result says it predates the change.
+        No DNS here: this runs inside the save."""
+        params = self.env["ir.config_parameter"].sudo()
+        version, _, _ = self._sending_settings_change()
+        params.set_param(PREFIX + "settings_version", str(version + 1))
+        params.set_param(PREFIX + "settings_changed_at", fields.Datetime.to_string(fields.Datetime.now()))
+        params.set_param(PREFIX + "settings_changed", what)
+        settings = self._get_check_settings(with_sender=False)
+        companies = self.env["res.company"].sudo().search([])  # pylint: disable=no-search-all
+        names = {ascii_or_none(name) for name in companies.mapped("alias_domain_id.name")}
+        names |= {email_domain(email) for email in companies.mapped("default_from_email")}
+        names = sorted(name for name in names if name and is_public_dns_name(name, settings["private_suffixes"]))
+        checks = self.sudo()._checks_by_name(names)
+        if checks:
+            self.browse([check.id for check in checks.values()]).sudo().write({"check_pending": True})
+            self._trigger_pending_check()
+        self.env.ref("mail_domain_health.ir_cron_check_mail_domains").sudo()._trigger()
 
     @api.depends_context("uid")
     def _compute_user_count(self):
@@ -353,9 +464,12 @@ class MailDomainCheck(models.Model):
     # Settings
 
     @api.model
-    def _get_check_settings(self, with_sender: bool = True) -> dict:
+    def _get_check_settings(self, with_sender: bool = True, deadline: float | None = None) -> dict:
         """How domains are checked, from the system parameters set in Settings, validated here as well: a
-        parameter can be written without the form. What cannot be used is left out, and the log says why."""
+        parameter can be written without the form. What cannot be used is left out, and the log says why.
+
+        deadline: a time.monotonic() instant by which the sender must be known (a server of one's own is
+        resolved to its addresses); when the DNS has not answered by then, "sender_timed_out" is set."""
         params = self.env["ir.config_parameter"].sudo()
         keys = (
             "provider",
@@ -371,13 +485,17 @@ class MailDomainCheck(models.Model):
         settings, reasons = read_check_settings({key: params.get_param(PREFIX + key) for key in keys})
         for reason in reasons:
             _logger.warning("mail_domain_health: setting %s", reason)
+        # Read with the settings: a result is marked with the version it was made under, not a later one.
+        settings["settings_version"] = self._sending_settings_change()[0]
         setting, own_addresses = settings.pop("provider_setting"), settings.pop("own_addresses")
         if not with_sender:
             # Which domains to check and when: no need to know who sends, nor to ask the DNS about a relay.
             return settings
-        detection = self._detect_sender(setting, own_addresses, self._new_resolver(settings))
+        timed_out = []
+        detection = self._detect_sender(setting, own_addresses, self._new_resolver(settings), deadline, timed_out)
         return {
             **settings,
+            "sender_timed_out": bool(timed_out),
             "provider": detection.provider_key if detection.provider else UNKNOWN_SENDER,
             "provider_spec": detection.provider or UNKNOWN_SENDER,
             "sender": {"code": detection.reason_code, "params": dict(detection.reason_params)},
@@ -439,22 +557,42 @@ class MailDomainCheck(models.Model):
         return addresses
 
     @api.model
-    def _detect_sender(self, setting: str, own_addresses: list[str], resolver: Resolver) -> SenderDetection:
+    def _detect_sender(
+        self,
+        setting: str,
+        own_addresses: list[str],
+        resolver: Resolver,
+        deadline: float | None = None,
+        timed_out: list | None = None,
+    ) -> SenderDetection:
         """Who sends Odoo's mail: the provider chosen in Settings, else what Odoo's own choice of server leads
         to (maildns.providers.detect_sender): the outgoing mail servers, else the configuration file's SMTP
-        server, else Odoo's servers for a database Odoo hosts."""
+        server, else Odoo's servers for a database Odoo hosts.
+
+        The host of a server of one's own is resolved within `deadline` (None: each answer bounded by the
+        resolver's timeout); when the time ran out before the DNS answered, True is appended to `timed_out`."""
         if setting in PROVIDERS:
             return chosen_sender(setting)
         if setting == SELF_HOSTED and own_addresses:
             return chosen_sender(SELF_HOSTED, own_addresses)
         # Personal servers (owner_user_id) only send their owner's mail: Odoo never falls back to them.
         servers = self.env["ir.mail_server"].sudo().search([("owner_user_id", "=", False)], order="sequence, id")
+        addresses_of = resolver_addresses(resolver, deadline=deadline)
+
+        def resolve(host: str) -> list[str]:
+            try:
+                return addresses_of(host)
+            except OSError:
+                if timed_out is not None and deadline is not None and time.monotonic() >= deadline:
+                    timed_out.append(True)
+                raise
+
         detection = detect_sender(
             [SmtpServer(server.name, server.smtp_host, server.sequence) for server in servers if server.smtp_host],
             config.get("smtp_server"),
             # Odoo.sh runs its databases with ODOO_STAGE set; elsewhere Odoo's servers do not send for it.
             hosted_by_odoo=bool(os.environ.get("ODOO_STAGE")),
-            resolver=resolver,
+            resolve=resolve,
         )
         if detection.needs_addresses and own_addresses:
             # The administrator confirmed the public addresses the local or private server sends from.
@@ -523,6 +661,15 @@ class MailDomainCheck(models.Model):
             email_from=email_from or author,
             envelope_from=envelope or email_from or author,
         )
+
+    @api.model
+    def _configuration_server_name(self) -> str:
+        """How to name the server Odoo sends through when no outgoing server record is chosen: the configuration
+        file's smtp_server, which is this machine's mail server when the file names none (Odoo's default)."""
+        host = (config.get("smtp_server") or "localhost").strip()
+        if host in ("localhost", "127.0.0.1", "::1") or host.endswith(".localhost"):
+            return self.env._("the mail server of this machine (%(host)s)", host=host)
+        return self.env._("%(host)s, the SMTP server of the Odoo configuration file", host=host)
 
     @api.model
     def _notifications_address(self, company, change: SendingChange | None = None) -> str | bool:
@@ -680,7 +827,7 @@ class MailDomainCheck(models.Model):
         # A domain added by hand (New in the list) is checked at once, in the background.
         checks = super().create(vals_list)
         checks.write({"check_pending": True})
-        self.env.ref("mail_domain_health.ir_cron_check_pending_domains").sudo()._trigger()
+        self._trigger_pending_check()
         return checks
 
     def action_open_users(self):
@@ -694,10 +841,12 @@ class MailDomainCheck(models.Model):
             "domain": [("share", "=", False), ("email", "=ilike", f"%@{self.name}")],
         }
 
-    @api.model
     def action_check_all_now(self):
         """Check every domain again, whatever the age of its last check (the list's Check all now): the nightly
-        run, started at once; it says how many domains it checked and how many changed when it is done."""
+        run, started at once; it says how many domains it checked and how many changed when it is done.
+
+        Not an api.model method: a list header button sends the selected records (none, or some), which are
+        `self` here; every domain is checked whichever are selected."""
         self._check_mail_domain_health_access()
         now = fields.Datetime.to_string(fields.Datetime.now())
         self.env["ir.config_parameter"].sudo().set_param(PREFIX + "recheck_from", now)
@@ -738,8 +887,16 @@ class MailDomainCheck(models.Model):
         return {
             "type": "ir.actions.client",
             "tag": "display_notification",
-            "params": {"message": message, "type": kind, "next": {"type": "ir.actions.client", "tag": "soft_reload"}},
+            "params": {"message": message, "type": kind, **self._check_now_next()},
         }
+
+    @api.model
+    def _check_now_next(self) -> dict:
+        """What the screen does after Check now's notification: a screen that updates itself when told (the
+        Settings block, context key mail_domain_health_live) stays where it is; any other is read again."""
+        if self.env.context.get("mail_domain_health_live"):
+            return {}
+        return {"next": {"type": "ir.actions.client", "tag": "soft_reload"}}
 
     @api.model
     def _check_now(self, domains, settings: dict | None = None, interactive: bool = False) -> list[str]:
@@ -749,15 +906,22 @@ class MailDomainCheck(models.Model):
         The DNS is asked before anything is written, and the results are written in a transaction of their
         own, started after the answers came and retried on a conflict: the request's transaction never waits on
         the network, and never meets the nightly run writing the same domain (which would make Odoo replay the
-        whole request, DNS included). `interactive`: a person waits; the DNS gets INTERACTIVE_TIMEOUT seconds,
-        and a domain it did not answer about in that time is marked as being checked and handed to the
-        background check, which has the full timeout and notifies the Settings administrators when done.
+        whole request, DNS included). `interactive`: a person waits; the whole check, the sender's detection
+        included, gets INTERACTIVE_TIMEOUT seconds, and a domain the DNS did not answer about in that time is
+        marked as being checked and handed to the background check, which has the full timeout and notifies the
+        Settings administrators when done.
+
+        When the caller's transaction has written or locked rows (a save that just created the domain's check
+        record, say), a transaction of its own could wait on them for ever: the domains are then marked as being
+        checked in the caller's transaction, and the background check runs once it is committed.
         """
         names = sorted({self._normalize_domain(domain) for domain in domains if domain})
         if not names:
             return []
-        settings = settings or self._get_check_settings()
-        private = [name for name in names if not is_public_dns_name(name, settings["private_suffixes"])]
+        started = time.monotonic()
+        deadline = started + INTERACTIVE_TIMEOUT if interactive else None
+        private_suffixes = (settings or self._get_check_settings(with_sender=False))["private_suffixes"]
+        private = [name for name in names if not is_public_dns_name(name, private_suffixes)]
         if private:
             raise UserError(
                 self.env._(
@@ -766,24 +930,66 @@ class MailDomainCheck(models.Model):
                     names=", ".join(private),
                 )
             )
+        if not self._may_write_apart():
+            self._mark_pending(names)
+            self._trigger_pending_check()
+            return names
+        settings = settings or self._get_check_settings(deadline=deadline)
         if interactive:
-            settings = {**settings, "timeout": min(settings["timeout"], INTERACTIVE_TIMEOUT)}
+            time_left = deadline - time.monotonic()
+            if settings.get("sender_timed_out") or time_left < MIN_INTERACTIVE_TIME:
+                # Who sends is not known yet: a verdict now would be one about the wrong sender.
+                self._write_apart(lambda Check: Check._retry_on_conflict(partial(Check._mark_pending, names)))
+                self._trigger_pending_check()
+                return names
+            settings = {**settings, "timeout": min(settings["timeout"], time_left)}
         pairs = list(zip(names, self._resolve(names, settings), strict=True))
         queued = [name for name, report in pairs if interactive and _timed_out(report)]
         answered = [(name, report) for name, report in pairs if name not in queued]
-        with self.env.registry.cursor() as cr:
-            Check = self.env(cr=cr, su=True)["mail.domain.check"]
+
+        def write(Check):
             if answered:
                 done_names = [name for name, _ in answered]
                 done_reports = [report for _, report in answered]
                 Check._retry_on_conflict(partial(Check._store_named_reports, done_names, done_reports, settings))
             if queued:
                 Check._retry_on_conflict(partial(Check._mark_pending, queued))
+            # The screens showing these domains update themselves, in place, once this is committed.
+            Check._notify_checked(names)
+
+        self._write_apart(write)
         if queued:
-            self.env.ref("mail_domain_health.ir_cron_check_pending_domains").sudo()._trigger()
-        # The records were written by another transaction: what this one cached of them is out of date.
-        self.env.invalidate_all()
+            self._trigger_pending_check()
         return queued
+
+    @api.model
+    def _write_apart(self, work):
+        """Run `work(Check)` in a transaction of its own, committed at once, Check being this model as superuser
+        there; the records were then written by another transaction: what this one cached of them is out of
+        date."""
+        with self.env.registry.cursor() as cr:
+            work(self.env(cr=cr, su=True)["mail.domain.check"])
+        self.env.invalidate_all()
+
+    @api.model
+    def _may_write_apart(self) -> bool:
+        """Whether a transaction of its own may write check records now without waiting on this one.
+
+        A transaction that wrote or locked no row has no transaction id yet (PostgreSQL assigns one at the first
+        write or row lock): it holds nothing another could wait on. Otherwise only a cursor of the same
+        connection is safe, which is what the registry gives in Odoo's test mode."""
+        self.env.cr.execute(SQL("SELECT txid_current_if_assigned() IS NULL, pg_backend_pid()"))
+        holds_nothing, own_pid = self.env.cr.fetchone()
+        if holds_nothing:
+            return True
+        with self.env.registry.cursor() as cr:
+            cr.execute(SQL("SELECT pg_backend_pid()"))
+            return cr.fetchone()[0] == own_pid
+
+    @api.model
+    def _trigger_pending_check(self):
+        """Run the background check as soon as this transaction is committed (a trigger is a row it writes)."""
+        self.env.ref("mail_domain_health.ir_cron_check_pending_domains").sudo()._trigger()
 
     @api.model
     def _queue_unchecked(self, domains):
@@ -799,7 +1005,7 @@ class MailDomainCheck(models.Model):
         unchecked = checks.filtered(lambda check: not check.checked_at and not check.check_pending)
         if unchecked:
             unchecked.write({"check_pending": True})
-            self.env.ref("mail_domain_health.ir_cron_check_pending_domains").sudo()._trigger()
+            self._trigger_pending_check()
 
     @api.model
     def _mark_pending(self, names: list[str]):
@@ -814,13 +1020,15 @@ class MailDomainCheck(models.Model):
         names = self.sudo().search([("check_pending", "=", True)]).mapped("name")
         if not names:
             return
-        settings = self._get_check_settings()
+        # Who sends is known within one domain's timeout, or said to be unknown: a silent DNS holds "Checking…"
+        # on screen for one timeout, not for one per address asked.
+        timeout = self._get_check_settings(with_sender=False)["timeout"]
+        settings = self._get_check_settings(deadline=time.monotonic() + timeout)
         self.env["ir.cron"]._commit_progress(remaining=len(names))
         reports = self._resolve(names, settings)
+        # Storing them tells the screens waiting on them (_store_reports).
         self._retry_on_conflict(partial(self._store_named_reports, names, reports, settings))
         self.env["ir.cron"]._commit_progress(len(names), remaining=0)
-        admins = self.env.ref("base.group_system").sudo().all_user_ids
-        admins._bus_send("mail_domain_health/checked", {"names": names})
 
     @api.model
     def _resolve(self, names: list[str], settings: dict) -> list:
@@ -873,12 +1081,17 @@ class MailDomainCheck(models.Model):
         """Write the reports of self, in order; `companies` is _companies_by_domain(), computed once a run."""
         if companies is None:
             companies = self._companies_by_domain()
+        # Screens showing "Checking…" for these domains update themselves once this is committed, whichever
+        # writer (the background check, the nightly run, a queued job) answered first.
+        awaited = self.filtered("check_pending").mapped("name")
         now = fields.Datetime.now()
         renewed = unchanged = self.browse()
         problems = []
         relinked: dict[tuple[int, ...], MailDomainCheck] = {}
         for check, report in zip(self, reports, strict=True):
-            stored = check._store_report(report, settings["provider"], now, settings.get("sender"))
+            stored = check._store_report(
+                report, settings["provider"], now, settings.get("sender"), settings.get("settings_version", 0)
+            )
             if stored == "renewed":
                 renewed |= check
                 problems += [dict(values, check_id=check.id) for values in problem_values(report)]
@@ -891,13 +1104,28 @@ class MailDomainCheck(models.Model):
         # their findings stay. A batch's links to companies are written per set of companies, and its new
         # findings replaced at once: a few statements a batch, not a few a domain.
         unchanged.write(
-            {"checked_at": now, "last_success_at": now, "is_stale": False, "last_error": False, "check_pending": False}
+            {
+                "checked_at": now,
+                "last_success_at": now,
+                "is_stale": False,
+                "last_faults": False,
+                "check_pending": False,
+                "settings_version": settings.get("settings_version", 0),
+            }
         )
         for company_ids, checks in relinked.items():
             checks.write({"company_ids": [fields.Command.set(company_ids)]})
         Problem = self.env["mail.domain.check.problem"].sudo()
         Problem.search([("check_id", "in", renewed.ids)]).unlink()
         Problem.create(problems)
+        if awaited:
+            self._notify_checked(awaited)
+
+    @api.model
+    def _notify_checked(self, names: list[str]):
+        """Tell the Settings administrators' screens that these domains have a new result (sent on commit)."""
+        admins = self.env.ref("base.group_system").sudo().all_user_ids
+        admins._bus_send("mail_domain_health/checked", {"names": names})
 
     @api.model
     def _companies_by_domain(self) -> dict[str, tuple[int, ...]]:
@@ -912,7 +1140,9 @@ class MailDomainCheck(models.Model):
             company_ids.setdefault(name, set()).update(companies)
         return {name: tuple(sorted(ids)) for name, ids in company_ids.items()}
 
-    def _store_report(self, report, provider: str, now=None, sender: dict | None = None) -> str:
+    def _store_report(
+        self, report, provider: str, now=None, sender: dict | None = None, settings_version: int = 0
+    ) -> str:
         """Write one report and say how: "renewed" (the result is new), "unchanged" (the same as the last
         answer: the caller moves the dates) or "kept" (the DNS did not answer: the last result is kept)."""
         self.ensure_one()
@@ -922,10 +1152,17 @@ class MailDomainCheck(models.Model):
             problem.code.startswith("dns.") for problem in problems if problem.status == "error"
         )
         if only_faults and self.last_success_at:
-            # An unanswered lookup says nothing about the domain: keep the last good result, marked stale.
-            messages = sorted({problem.message for problem in problems if problem.code.startswith("dns.")})
+            # An unanswered lookup says nothing about the domain: keep the last good result, marked stale, with
+            # the faults as codes and params, rendered in the reader's language when shown.
+            faults = [{"code": fault.code, "params": dict(fault.params)} for fault in report.faults()]
             self.write(
-                {"checked_at": now, "is_stale": True, "last_error": "; ".join(messages)[:500], "check_pending": False}
+                {
+                    "checked_at": now,
+                    "is_stale": True,
+                    "last_faults": faults,
+                    "check_pending": False,
+                    "settings_version": settings_version,
+                }
             )
             return "kept"
         data = report.to_dict()
@@ -947,9 +1184,10 @@ class MailDomainCheck(models.Model):
             "checked_at": now,
             "changed_at": now,
             "check_pending": False,
+            "settings_version": settings_version,
             "last_success_at": now if not only_faults else self.last_success_at,
             "is_stale": False,
-            "last_error": False,
+            "last_faults": False,
             "spf_record": report.spf.record,
             "spf_suggested_record": report.spf.suggested_record,
             "dkim_selector": report.dkim.selector,
@@ -976,7 +1214,13 @@ class MailDomainCheck(models.Model):
         recheck_from = fields.Datetime.to_datetime(params.get_param(PREFIX + "recheck_from"))
         recent = max(fields.Datetime.now() - RECHECK_AFTER, recheck_from or datetime.min)
         checks = self._retry_on_conflict(partial(self._get_or_create, names))
-        names = [check.name for check in checks if not check.checked_at or check.checked_at < recent]
+        # A result made under sending settings changed since is checked again too.
+        version = settings["settings_version"]
+        names = [
+            check.name
+            for check in checks
+            if not check.checked_at or check.checked_at < recent or check.settings_version < version
+        ]
         if settings["use_queue_job"] and self._queue_job_available():
             self._enqueue_checks(names, settings)
             return

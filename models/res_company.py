@@ -91,7 +91,7 @@ class ResCompany(models.Model):
         """Check the domains of these companies now, as Check now does (what the DNS does not answer within a
         couple of seconds goes on in the background): the DMARC record to publish then sends the reports to their
         new alias."""
-        settings = self.env["mail.domain.check"]._get_check_settings()
+        settings = self.env["mail.domain.check"]._get_check_settings(with_sender=False)
         names = {
             name
             for company in self
@@ -99,7 +99,9 @@ class ResCompany(models.Model):
             if name and is_public_dns_name(name, settings["private_suffixes"])
         }
         if names:
-            self.env["mail.domain.check"]._check_now(sorted(names), settings, interactive=True)
+            # Run inside the save that turned the reports on: _check_now() leaves the check to the background
+            # when the save holds the domains' rows.
+            self.env["mail.domain.check"]._check_now(sorted(names), interactive=True)
 
     def _create_dmarc_alias(self, Alias):
         self.ensure_one()

@@ -4,7 +4,15 @@ from odoo.exceptions import ValidationError
 from ..maildns.check import DEFAULT_DOMAIN_TIMEOUT
 from ..maildns.providers import PROVIDER_CHOICES
 from ..tools.addresses import split_list
-from ..tools.check_settings import MAX_TIMEOUT, is_dkim_selector, is_ip_address, is_nameserver_address, is_timeout
+from ..tools.check_settings import (
+    MAX_TIMEOUT,
+    PREFIX,
+    is_dkim_selector,
+    is_ip_address,
+    is_nameserver_address,
+    is_timeout,
+    read_check_settings,
+)
 from ..tools.dmarc_reports import (
     DEFAULT_KEEP_DAYS,
     DEFAULT_ODOO_FAIL_PERCENT,
@@ -15,6 +23,16 @@ from ..tools.dmarc_reports import (
     is_message_count,
     is_percent,
 )
+from .mail_domain_check import SETTINGS_CHANGED_ANY
+
+# The settings every verdict depends on, as read_check_settings() names them, and the change each one is.
+SENDING_SETTINGS = {
+    "provider_setting": "provider",
+    "own_addresses": "own_addresses",
+    "dkim_selectors": "dkim_selector",
+    "nameservers": "nameservers",
+    "timeout": "timeout",
+}
 
 
 class ResConfigSettings(models.TransientModel):
@@ -28,7 +46,8 @@ class ResConfigSettings(models.TransientModel):
     mail_domain_health_dmarc_status = fields.Selection(related="company_id.mail_domain_check_id.dmarc_status")
     mail_domain_health_checked_at = fields.Datetime(related="company_id.mail_domain_check_id.checked_at")
     mail_domain_health_is_stale = fields.Boolean(related="company_id.mail_domain_check_id.is_stale")
-    mail_domain_health_last_error = fields.Char(related="company_id.mail_domain_check_id.last_error")
+    mail_domain_health_last_error = fields.Text(related="company_id.mail_domain_check_id.last_error")
+    mail_domain_health_results_at = fields.Datetime(related="company_id.mail_domain_check_id.last_success_at")
     mail_domain_health_records = fields.Text(related="company_id.mail_domain_check_id.records_to_publish")
     mail_domain_health_records_guide = fields.Text(related="company_id.mail_domain_check_id.records_guide")
     mail_domain_health_spf_reason = fields.Text(related="company_id.mail_domain_check_id.spf_reason")
@@ -38,6 +57,7 @@ class ResConfigSettings(models.TransientModel):
     mail_domain_health_dmarc_reason = fields.Text(related="company_id.mail_domain_check_id.dmarc_reason")
     mail_domain_health_faults = fields.Text(related="company_id.mail_domain_check_id.fault_summary")
     mail_domain_health_pending = fields.Boolean(related="company_id.mail_domain_check_id.check_pending")
+    mail_domain_health_outdated = fields.Text(related="company_id.mail_domain_check_id.outdated_notice")
 
     # DMARC aggregate reports: received through an alias of the company's alias domain.
     mail_domain_health_dmarc_reports = fields.Boolean(related="company_id.mail_dmarc_reports", readonly=False)
@@ -223,6 +243,24 @@ class ResConfigSettings(models.TransientModel):
             if not is_keep_days(settings.mail_domain_health_dmarc_keep_days):
                 raise ValidationError(self.env._("Reports are kept from 1 to %(maximum)s days.", maximum=MAX_KEEP_DAYS))
 
+    def set_values(self):
+        # Every verdict depends on these: a change of one has the domains checked again (mail.domain.check).
+        # Compared as the checks read them: "5" and "5.0" seconds are the same timeout.
+        before = self._mail_domain_health_sending_settings()
+        result = super().set_values()
+        after = self._mail_domain_health_sending_settings()
+        changed = [key for key in SENDING_SETTINGS if before[key] != after[key]]
+        if changed:
+            what = SENDING_SETTINGS[changed[0]] if len(changed) == 1 else SETTINGS_CHANGED_ANY
+            self.env["mail.domain.check"]._sending_settings_changed(what)
+        return result
+
+    def _mail_domain_health_sending_settings(self) -> dict:
+        params = self.env["ir.config_parameter"].sudo()
+        keys = ("provider", "own_addresses", "dkim_selector", "nameservers", "timeout")
+        settings, _ = read_check_settings({key: params.get_param(PREFIX + key) for key in keys})
+        return settings
+
     def action_open_dmarc_reports(self):
         """What receivers saw of the alias domain's mail (the Settings link)."""
         self.ensure_one()
@@ -231,7 +269,8 @@ class ResConfigSettings(models.TransientModel):
     def action_check_mail_domain_health(self):
         """Check the company's alias domain now (the Check now button)."""
         self.ensure_one()
-        return self.company_id.action_check_mail_domain_health()
+        # The block updates itself when the check is written: Settings stay where the administrator scrolled.
+        return self.company_id.with_context(mail_domain_health_live=True).action_check_mail_domain_health()
 
     def action_open_mail_domain_health_relay_contacts(self):
         """The contacts whose relayed mail is refused or junked (the Contacts affected button)."""

@@ -78,10 +78,10 @@ class ResPartner(models.Model):
             )
         except MailDNSError:
             return
-        server = preview.server_name or self.env._("the server of the Odoo configuration file")
+        server = preview.server_name or self.env["mail.domain.check"]._configuration_server_name()
         failures = relay_failures(verdict)
         if failures:
-            lines = [render(self.env, problem.code, problem.params) for problem in failures]
+            lines = [self._mail_domain_health_relay_finding(problem) for problem in failures]
             lines.append(
                 self.env._(
                     "When %(name)s writes on a document, Odoo relays the message to the document's followers "
@@ -109,6 +109,43 @@ class ResPartner(models.Model):
                 )
             )
             self.mail_domain_health_relay_info = "\n".join(lines)
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        partners = super().create(vals_list)
+        partners._mail_domain_health_queue_unchecked()
+        return partners
+
+    def write(self, vals):
+        result = super().write(vals)
+        if "email" in vals:
+            self._mail_domain_health_queue_unchecked()
+        return result
+
+    def _mail_domain_health_queue_unchecked(self):
+        """A contact saved with an address on a domain never checked: checked at once in the background, as a
+        user is, so that its banner does not wait for the night (only where contacts' domains are checked)."""
+        if self and self._mail_domain_health_contacts_checked():
+            self.env["mail.domain.check"]._queue_unchecked(self.mapped("mail_domain_health_email_domain"))
+
+    def _mail_domain_health_relay_finding(self, problem) -> str:
+        """A finding about this contact's relayed mail. The engine's sentence speaks of a user's address (give
+        this user an address on a domain you manage), the wrong advice for a customer: the banner gives the
+        fixes that fit a contact, and the finding says only what receivers do."""
+        params = problem.params
+        if problem.code == "address.dmarc_reject":
+            return self.env._(
+                "The DMARC policy of %(domain)s is reject: receivers refuse the messages Odoo relays as %(address)s.",
+                domain=params["domain"],
+                address=params["address"],
+            )
+        if problem.code == "address.dmarc_quarantine":
+            return self.env._(
+                "The DMARC policy of %(domain)s is quarantine: the messages Odoo relays as %(address)s land in spam.",
+                domain=params["domain"],
+                address=params["address"],
+            )
+        return render(self.env, problem.code, problem.params)
 
     def _search_mail_domain_health_relay_fails(self, operator, value):
         if operator not in ("in", "not in"):

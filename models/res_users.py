@@ -66,8 +66,11 @@ class ResUsers(models.Model):
             checks = self.env["mail.domain.check"].sudo()._checks_by_name({email_domain(address)})
             check = next(iter(checks.values()), self.env["mail.domain.check"])
             findings, _ = user._mail_domain_health_problems(check)
+            free_mail = any(code == "address.free_mail" for code, _, _ in findings)
             address_findings = [
-                render(self.env, code, params) for code, params, _ in findings if code.startswith("address.")
+                user._mail_domain_health_finding(code, params, free_mail)
+                for code, params, _ in findings
+                if code.startswith("address.")
             ]
             if address_findings:
                 user.mail_domain_health_own_note = " ".join(address_findings)
@@ -155,12 +158,31 @@ class ResUsers(models.Model):
             ]
         if not findings:
             return False, []
-        lines = [render(self.env, code, params) for code, params, _ in findings]
+        free_mail = any(code == "address.free_mail" for code, _, _ in findings)
+        lines = [self._mail_domain_health_finding(code, params, free_mail) for code, params, _ in findings]
         lines.append(self._mail_domain_health_sending_sentence(preview))
         return str(findings[0][2]), lines
 
+    def _mail_domain_health_finding(self, code: str, params: dict, free_mail: bool) -> str:
+        """A finding about this user's address, in the reader's language. On a public email service, the
+        engine's DMARC sentence ("if the domain is yours, authorize Odoo") would contradict the free-mail one
+        ("Odoo can never be authorized"): only what receivers do is said, the free-mail finding gives the fix."""
+        if free_mail and code == "address.dmarc_reject":
+            return self.env._(
+                "The DMARC policy of %(domain)s is reject: receivers refuse mail that Odoo sends as %(address)s.",
+                domain=params["domain"],
+                address=params["address"],
+            )
+        if free_mail and code == "address.dmarc_quarantine":
+            return self.env._(
+                "The DMARC policy of %(domain)s is quarantine: mail that Odoo sends as %(address)s lands in spam.",
+                domain=params["domain"],
+                address=params["address"],
+            )
+        return render(self.env, code, params)
+
     def _mail_domain_health_sending_sentence(self, preview) -> str:
-        server = preview.server_name or self.env._("the server of the Odoo configuration file")
+        server = preview.server_name or self.env["mail.domain.check"]._configuration_server_name()
         if preview.rewritten:
             return self.env._(
                 "Odoo sends this user's mail through %(server)s as %(sender)s (with the user's name), "

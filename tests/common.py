@@ -5,11 +5,12 @@ from pathlib import Path
 
 # The engine's test helpers import each other as top-level modules (they are plain pytest files).
 sys.path.insert(0, str(Path(__file__).resolve().parent / "engine"))
-from dnsproxy import Fault, FaultProxy
+from dnsproxy import ANY_NAME, Fault, FaultProxy, SilentServer
 from dnsserver import AuthoritativeServer, load_zone_dir
 
-# Fault: the faults the tests make the proxy inject, imported from here.
-__all__ = ["Fault", "serve_test_zones"]
+# Fault: the faults the tests make the proxy inject (ANY_NAME: a rule for every name), imported from here;
+# SilentServer: a DNS server on loopback that never answers.
+__all__ = ["ANY_NAME", "Fault", "SilentServer", "serve_test_zones"]
 
 
 def serve_test_zones(case, timeout: float = 3.0) -> FaultProxy:

@@ -5,6 +5,7 @@ stores both and renders the sentence here, when it is shown, through Odoo's tran
 reads French findings, whatever the language of the run that found them.
 """
 
+from ..maildns import to_unicode
 from ..maildns.messages import MESSAGES, PLACEHOLDERS
 from ..maildns.report import Status
 
@@ -26,10 +27,24 @@ def render(env, code: str, params: dict | None, default: str | None = None) -> s
     params = {
         key: env._(value) if key == "provider" and isinstance(value, str) else value for key, value in params.items()
     }
+    params = {key: readable(key, value) for key, value in params.items()}
     try:
         return env._(template, **params)
     except (KeyError, TypeError, ValueError):
         return default or code
+
+
+def readable(key: str, value):
+    """A param as people write it: the engine gives names as the DNS asks them (A-labels, "xn--..."), and an
+    address's domain likewise; both are shown in Unicode."""
+    if not isinstance(value, str):
+        return value
+    if key in ("domain", "name", "host", "record_domain"):
+        return to_unicode(value)
+    if key == "address" and "@" in value:
+        local, _, domain = value.rpartition("@")
+        return f"{local}@{to_unicode(domain)}"
+    return value
 
 
 def worst_first(problems: list, status=lambda problem: problem.status) -> list:

@@ -175,7 +175,7 @@ class MailDomainRelayFix(models.TransientModel):
                 "Odoo relays the mail of %(domains)s through %(server)s, and giving that server the From filter "
                 "%(from_filter)s would not change how it goes out. Check that server's From filter by hand.",
                 domains=", ".join(sorted(still_failing)),
-                server=relaying.server_name or self.env._("the server of the Odoo configuration file"),
+                server=relaying.server_name or self.env["mail.domain.check"]._configuration_server_name(),
                 from_filter=change.from_filter,
             )
         return change, ""
@@ -276,7 +276,7 @@ class MailDomainRelayFix(models.TransientModel):
         return self._render_changes(shown, len(rows) - len(shown)) if rows else False
 
     def _sent_as(self, preview) -> str:
-        server = preview.server_name or self.env._("the server of the Odoo configuration file")
+        server = preview.server_name or self.env["mail.domain.check"]._configuration_server_name()
         if preview.rewritten:
             return self.env._(
                 "%(sender)s with their name, through %(server)s", sender=preview.email_from, server=server

@@ -26,6 +26,8 @@ import dns.rdatatype
 from dnsserver import free_port
 
 UPSTREAM_TIMEOUT = 3.0
+# A rule for this name applies to every name asked: a server that refuses everything, say.
+ANY_NAME = "*"
 
 
 class Fault(StrEnum):
@@ -49,7 +51,7 @@ class FaultRule:
     delay: float = 0.0
 
     def applies(self, name: str, rdtype: str) -> bool:
-        return self.name == name and (self.rdtype is None or self.rdtype == rdtype)
+        return self.name in (ANY_NAME, name) and (self.rdtype is None or self.rdtype == rdtype)
 
 
 def _normalize(name: str) -> str:
@@ -274,3 +276,95 @@ def _with_other_question(answer: bytes) -> bytes:
     response = dns.message.make_response(query)
     response.id = original.id
     return response.to_wire()
+
+
+class SilentServer:
+    """A DNS server on 127.0.0.1 that reads every question and never answers: over UDP it reads and drops each
+    datagram; over TCP it accepts, reads and keeps the connection open without a word. What a resolver meets at
+    an address where a firewall swallows DNS, without any packet leaving the machine.
+
+    truncate_udp: answer each UDP question with an empty truncated reply instead, so that the resolver asks
+    again over TCP, where it gets no answer.
+    """
+
+    def __init__(self, *, truncate_udp: bool = False):
+        self.truncate_udp = truncate_udp
+        self.questions: Counter[str] = Counter()
+        self.port = 0
+        self._udp: socket.socket | None = None
+        self._tcp: socket.socket | None = None
+        self._connections: list[socket.socket] = []
+        self._stopping = threading.Event()
+        self._lock = threading.Lock()
+        self._threads: list[threading.Thread] = []
+
+    @property
+    def address(self) -> str:
+        return f"127.0.0.1:{self.port}"
+
+    def start(self) -> Self:
+        self.port = free_port()
+        self._udp = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        self._udp.bind(("127.0.0.1", self.port))
+        self._tcp = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        self._tcp.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        self._tcp.bind(("127.0.0.1", self.port))
+        self._tcp.listen(16)
+        for target in (self._serve_udp, self._serve_tcp):
+            thread = threading.Thread(target=target, daemon=True)
+            thread.start()
+            self._threads.append(thread)
+        return self
+
+    def stop(self) -> None:
+        self._stopping.set()
+        with self._lock:
+            sockets = [self._udp, self._tcp, *self._connections]
+        for sock in sockets:
+            if sock is not None:
+                try:
+                    sock.shutdown(socket.SHUT_RDWR)
+                except OSError:
+                    pass
+                sock.close()
+        for thread in self._threads:
+            thread.join(2)
+        self._threads.clear()
+
+    def __enter__(self) -> Self:
+        return self.start()
+
+    def __exit__(self, *exc_info) -> None:
+        self.stop()
+
+    def _serve_udp(self) -> None:
+        while not self._stopping.is_set():
+            try:
+                wire, client = self._udp.recvfrom(65535)
+            except OSError:
+                return
+            with self._lock:
+                self.questions["udp"] += 1
+            if self.truncate_udp:
+                try:
+                    response = dns.message.make_response(dns.message.from_wire(wire))
+                    response.flags |= dns.flags.TC
+                    self._udp.sendto(response.to_wire(), client)
+                except (dns.exception.DNSException, OSError):
+                    pass
+
+    def _serve_tcp(self) -> None:
+        while not self._stopping.is_set():
+            try:
+                connection, _ = self._tcp.accept()
+            except OSError:
+                return
+            with self._lock:
+                self._connections.append(connection)
+            threading.Thread(target=self._swallow, args=(connection,), daemon=True).start()
+
+    def _swallow(self, connection: socket.socket) -> None:
+        # Read every question, answer none; the connection stays open until the client gives up.
+        while _read_framed(connection) is not None:
+            with self._lock:
+                self.questions["tcp"] += 1

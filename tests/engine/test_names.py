@@ -3,7 +3,7 @@
 import pytest
 
 from maildns import InvalidTarget
-from maildns.names import is_public_dns_name, parse_target, to_ascii
+from maildns.names import is_public_dns_name, parse_target, to_ascii, to_unicode
 
 
 @pytest.mark.parametrize(
@@ -141,3 +141,12 @@ def test_a_site_can_name_its_own_private_suffixes():
 def test_a_suffix_that_is_no_name_is_refused():
     with pytest.raises(InvalidTarget):
         is_public_dns_name("mail.acme.com", ["."])
+
+
+def test_to_unicode_shows_a_names_labels_as_written():
+    assert to_unicode("xn--bckerei-mller-bfb28a.example") == "bäckerei-müller.example"
+    assert to_unicode("_dmarc.xn--bcher-kva.example") == "_dmarc.bücher.example"
+    assert to_unicode("plain.example") == "plain.example"
+    # Not a valid A-label: shown as it is, never raised.
+    assert to_unicode("xn--zz-.example") == "xn--zz-.example"
+    assert to_ascii(to_unicode("xn--bcher-kva.example")) == "xn--bcher-kva.example"

@@ -13,7 +13,15 @@ export class DomainHealthLive extends Component {
 
   setup() {
     const bus = useService("bus_service");
-    const reload = () => this.props.record.model.load();
+    const reload = async () => {
+      const record = this.props.record;
+      // Never over what the administrator is typing. Read through the record, which waits for a save or a
+      // button under way to end, and keeps the record a button has just saved.
+      if (await record.isDirty()) {
+        return;
+      }
+      await record.load();
+    };
     bus.subscribe("mail_domain_health/checked", reload);
     onWillDestroy(() => bus.unsubscribe("mail_domain_health/checked", reload));
   }
