@@ -6,3 +6,4 @@ from . import test_rpc_access
 from . import test_queue_job
 from . import test_tours
 from . import test_dmarc_reports
+from . import test_dmarc_report_security
