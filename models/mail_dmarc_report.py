@@ -9,6 +9,7 @@ from odoo import api, fields, models
 from odoo.fields import Domain
 from odoo.tools import SQL, email_normalize, format_date
 
+from ..maildns import verify_report_message
 from ..maildns.aggregate import ReportError, attribute_ips, parse_report
 from ..tools.addresses import ascii_or_none, email_domain
 from ..tools.check_settings import PREFIX
@@ -16,7 +17,9 @@ from ..tools.dmarc_intake import (
     BOUNDS,
     excerpt,
     is_own_domain,
+    message_bytes,
     read_intake_bounds,
+    same_organization_names,
     sending_domains,
     totals_by_source,
 )
@@ -28,11 +31,14 @@ from ..tools.dmarc_reports import (
     report_values,
     row_values,
 )
+from .mail_thread import ORIGINAL_MESSAGE
 
 _logger = logging.getLogger(__name__)
 
 # Source IPs attributed per step of the scheduled action: their DNS questions take seconds, not minutes.
 IPS_PER_BATCH = 200
+# Report messages whose DKIM signatures are verified per step: a key each, mostly the same few reporters'.
+REPORTS_PER_BATCH = 50
 ALIAS_NAME = "dmarc-reports"
 
 
@@ -47,9 +53,10 @@ class MailDmarcReport(models.Model):
     _inherit = ["mail.thread"]
     _order = "date_begin desc, id desc"
 
-    # Receivers resend a report when they are not sure it arrived: it counts once.
+    # Receivers resend a report when they are not sure it arrived: it counts once, by who really sent it (the
+    # verified signer), so that a forged report with a guessed identifier cannot take the real one's place.
     _report_unique = models.Constraint(
-        "UNIQUE(org_name, report_id)", "This reporter already sent a report with this identifier."
+        "UNIQUE(org_name, report_id, signer_domain)", "This reporter already sent a report with this identifier."
     )
 
     name = fields.Char(required=True)
@@ -72,6 +79,19 @@ class MailDmarcReport(models.Model):
         help="The alias domain whose address received the report: only its companies' domains are read.",
     )
     limit_note = fields.Text(string="Limits applied", readonly=True)
+    authenticity = fields.Selection(
+        [("pending", "Not verified yet"), ("verified", "Verified"), ("unverified", "Not verified")],
+        string="Sender verified",
+        index=True,
+        readonly=True,
+        help="Verified: the message carries a valid DKIM signature of its From domain's organization. A report "
+        "not verified is kept and shown, but raises no alert and is left out of the totals: anyone can write a "
+        "reporter's address.",
+    )
+    signer_domain = fields.Char(string="Signed by", index=True, readonly=True)
+    authenticity_detail = fields.Char(string="Verification", readonly=True)
+    # The message as received, until its signature is verified (by the scheduled action, outside the gateway).
+    raw_message = fields.Binary(attachment=True, readonly=True)
     raw_file = fields.Binary(string="Received file", attachment=True, readonly=True)
     raw_filename = fields.Char(string="File name", readonly=True)
     org_name = fields.Char(string="Reporter", index=True, readonly=True, help="The receiver that sent the report.")
@@ -127,6 +147,7 @@ class MailDmarcReport(models.Model):
         kept of what is refused. The message is posted on the record with the files that were read, only.
         """
         defaults = dict(custom_values or {})
+        original = message_bytes(msg_dict.pop(ORIGINAL_MESSAGE, None))
         subject = (msg_dict.get("subject") or "").strip()
         bounds = self._get_intake_bounds()
         sender = email_normalize(msg_dict.get("email_from") or "") or (msg_dict.get("email_from") or "")[:200]
@@ -172,7 +193,9 @@ class MailDmarcReport(models.Model):
                 )
                 failed |= self._create_failed(defaults, subject, name, data, reason, bounds)
             if ours:
-                new, existing = self._create_reports(ours, defaults, bounds)
+                new, existing = self._create_reports(
+                    ours, {**defaults, "raw_message": base64.b64encode(original)}, bounds
+                )
                 created, known = created | new, known | existing
                 read_names.add(name)
         if created:
@@ -236,13 +259,17 @@ class MailDmarcReport(models.Model):
         wanted = {}
         for report in reports:
             wanted.setdefault((report.org_name, report.report_id), report)
+        sender_domain = email_domain(defaults.get("received_from"))
         if wanted:
             found = self.search_fetch(
-                Domain.OR(Domain("org_name", "=", org) & Domain("report_id", "=", ident) for org, ident in wanted),
-                ["org_name", "report_id"],
+                Domain.OR(Domain("org_name", "=", org) & Domain("report_id", "=", ident) for org, ident in wanted)
+                & Domain("authenticity", "=", "verified"),
+                ["org_name", "report_id", "signer_domain"],
             )
-            existing = found
-            for report in found:
+            # A resend of a verified report comes from its signer's organization; a report of the same
+            # identifier from anyone else is kept until its own signature is verified.
+            existing = found.filtered(lambda known: same_organization_names(known.signer_domain, sender_domain))
+            for report in existing:
                 wanted.pop((report.org_name, report.report_id), None)
         checks = self._checks_for([report.policy.domain for report in wanted.values()])
         created = self.create(
@@ -252,6 +279,7 @@ class MailDmarcReport(models.Model):
                     **report_values(report),
                     "name": f"{report.org_name} {report.report_id}",
                     "check_id": checks.get(report.policy.domain, False),
+                    "authenticity": "pending",
                 }
                 for report in wanted.values()
             ]
@@ -345,6 +373,8 @@ class MailDmarcReport(models.Model):
         own_ips = spec.removeprefix("ip:").split(",") if spec.startswith("ip:") else []
         resolver = Check._new_resolver(check_settings)
         cron = self.env["ir.cron"]
+        if not self._verify_pending_reports(resolver, check_settings["timeout"]):
+            return
         while pending := self._pending_sources(IPS_PER_BATCH):
             if not cron._commit_progress(remaining=self._pending_source_count()):
                 break
@@ -354,6 +384,62 @@ class MailDmarcReport(models.Model):
             if not cron._commit_progress(len(pending)):
                 break
         self._alert_on_attributed(settings)
+
+    @api.model
+    def _verify_pending_reports(self, resolver, timeout: float) -> bool:
+        """Verify the DKIM signatures of the messages of the reports received since the last run, in batches,
+        each committed before its keys are asked; False when the run's time is up."""
+        cron = self.env["ir.cron"]
+        tried = self.browse()
+        while reports := self.sudo().search(
+            [("authenticity", "=", "pending"), ("id", "not in", tried.ids)], order="id", limit=REPORTS_PER_BATCH
+        ):
+            tried |= reports
+            messages = {report.id: base64.b64decode(report.raw_message or b"") for report in reports}
+            if not cron._commit_progress(remaining=len(reports)):
+                return False
+            results = {
+                report_id: verify_report_message(raw, resolver=resolver, timeout=timeout)
+                for report_id, raw in messages.items()
+            }
+            self._store_authenticity(results)
+            if not cron._commit_progress(len(reports)):
+                return False
+        return True
+
+    @api.model
+    def _store_authenticity(self, results: dict):
+        """Mark each report verified or not; a second copy of a report (the same signer's, or an unverified one
+        of a report already kept) is removed, its message moved to the report kept."""
+        retry_until = fields.Datetime.now() - timedelta(days=1)
+        for report in self.sudo().browse(list(results)).exists():
+            found = results[report.id]
+            if found.code == "dns_error" and report.create_date > retry_until:
+                # The DNS did not answer: asked again at the next run, for a day.
+                report.authenticity_detail = found.detail[:500]
+                continue
+            twins = Domain("org_name", "=", report.org_name) & Domain("report_id", "=", report.report_id)
+            twins &= Domain("id", "!=", report.id)
+            if found.verified:
+                twins &= Domain("authenticity", "=", "verified") & Domain("signer_domain", "=", found.signer)
+            else:
+                twins &= Domain("authenticity", "in", ["verified", "unverified"])
+            twin = self.sudo().search(twins, order="id", limit=1)
+            if twin:
+                _logger.info("mail_domain_health: DMARC report %s is a copy of report %s, removed", report.id, twin.id)
+                report.message_ids.write({"res_id": twin.id})
+                report.unlink()
+                continue
+            report.write(
+                {
+                    "authenticity": "verified" if found.verified else "unverified",
+                    "signer_domain": found.signer,
+                    "authenticity_detail": found.detail[:500] or found.code,
+                    "raw_message": False,
+                }
+            )
+            if found.verified:
+                report.row_ids.write({"verified": True})
 
     @api.model
     def _pending_sources(self, limit: int) -> dict[str, list[str]]:
@@ -399,7 +485,9 @@ class MailDmarcReport(models.Model):
     @api.model
     def _alert_on_attributed(self, settings: dict):
         """Check the reports whose rows are all attributed now against the thresholds, and mark them."""
-        reports = self.sudo().search([("attributed", "=", False), ("state", "=", "ok")])
+        reports = self.sudo().search(
+            [("attributed", "=", False), ("state", "=", "ok"), ("authenticity", "!=", "pending")]
+        )
         pending = (
             self.env["mail.dmarc.report.row"]
             .sudo()
@@ -415,7 +503,8 @@ class MailDmarcReport(models.Model):
         Odoo's servers failed DMARC beyond the threshold, or an unknown source sent more than the set number."""
         self.ensure_one()
         check = self.check_id
-        if not check:
+        # Anyone can send a report: only a verified reporter's may alarm anybody.
+        if not check or self.authenticity != "verified":
             return
         alerts = []
         odoo_rows = self.row_ids.filtered("sent_by_odoo")

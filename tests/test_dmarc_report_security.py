@@ -82,6 +82,71 @@ class TestOnlyOurDomains(DmarcReportCase):
 
 
 @tagged("post_install", "-at_install")
+class TestOnlyRealReporters(DmarcReportCase):
+    def failing_google_report(self, **options) -> list:
+        # Odoo's servers' 118 messages failed both DKIM and SPF alignment.
+        xml = sample_xml("google", days_ago=1, **options).replace(
+            b"<dkim>pass</dkim>\n        <spf>pass</spf>", b"<dkim>fail</dkim>\n        <spf>fail</spf>", 1
+        )
+        return [("google.xml", xml, "application/xml")]
+
+    def test_an_unsigned_report_is_kept_marked_and_alarms_nobody(self):
+        self.receive(report_message(self.failing_google_report(), signer=None))
+        self.attribute()
+        report = self.by_org("google.com")
+        self.assertEqual((report.state, report.authenticity), ("ok", "unverified"))
+        self.assertIn("no DKIM signature", report.authenticity_detail)
+        self.assertFalse(report.raw_message, "the message is not kept once verified")
+        self.assertTrue(report.attributed)
+        check = report.check_id
+        self.assertFalse(check.activity_ids, "no to-do")
+        self.assertFalse(check.message_ids.filtered(lambda message: "DMARC" in str(message.body or "")), "no note")
+        self.assertEqual((check.dmarc_messages_7d, check.dmarc_summary), (0, False), "no headline figure")
+        self.assertFalse(any(report.row_ids.mapped("verified")))
+
+    def test_a_report_signed_by_another_organization_than_its_from_is_not_verified(self):
+        self.receive(report_message(self.failing_google_report(), signer="reports.test"))
+        self.attribute()
+        report = self.by_org("google.com")
+        self.assertEqual(report.authenticity, "unverified")
+        self.assertIn("signed by reports.test, not by the organization of google.com", report.authenticity_detail)
+        self.assertFalse(report.check_id.activity_ids)
+
+    def test_a_signed_report_counts_and_alerts(self):
+        self.receive(report_message(self.failing_google_report()))
+        self.attribute()
+        report = self.by_org("google.com")
+        self.assertEqual((report.authenticity, report.signer_domain), ("verified", "google.com"))
+        self.assertTrue(all(report.row_ids.mapped("verified")))
+        self.assertEqual(report.check_id.dmarc_messages_7d, 193)
+        self.assertTrue(report.check_id.activity_ids.filtered(lambda activity: activity.user_id == self.admin))
+
+    def test_a_forged_report_with_a_guessed_identifier_does_not_hide_the_real_one(self):
+        # The forgery comes first, unsigned, with the identifier Google's real report will have.
+        forged = sample_xml("google", days_ago=1).replace(b"<count>118</count>", b"<count>1</count>", 1)
+        self.assertNotEqual(forged, sample_xml("google", days_ago=1))
+        self.receive(report_message([("google.xml", forged, "application/xml")], signer=None))
+        self.attribute()
+        self.receive(report_message([("google.xml", sample_xml("google", days_ago=1), "application/xml")]))
+        self.attribute()
+        reports = self.by_org("google.com")
+        self.assertEqual(sorted(reports.mapped("authenticity")), ["unverified", "verified"])
+        real = reports.filtered(lambda report: report.authenticity == "verified")
+        self.assertEqual(real.messages, 193)
+        self.assertEqual(real.check_id.dmarc_messages_7d, 193, "only the real report counts")
+
+    def test_a_forgery_after_the_real_report_replaces_nothing(self):
+        self.receive(report_message([("google.xml", sample_xml("google", days_ago=1), "application/xml")]))
+        self.attribute()
+        forged = sample_xml("google", days_ago=1).replace(b"<count>118</count>", b"<count>1</count>", 1)
+        self.receive(report_message([("google.xml", forged, "application/xml")], signer=None))
+        self.attribute()
+        (report,) = self.by_org("google.com")
+        self.assertEqual((report.authenticity, report.messages), ("verified", 193))
+        self.assertEqual(report.check_id.dmarc_messages_7d, 193)
+
+
+@tagged("post_install", "-at_install")
 class TestFloodBounds(DmarcReportCase):
     def growth(self) -> int:
         """Bytes of the tables and files a report message fills."""

@@ -79,3 +79,22 @@ def totals_by_source(rows: list[dict], limit: int) -> tuple[list[dict], int]:
             total[field] += row[field]
     kept = sorted(totals.values(), key=lambda row: (-row["messages"], row["source_ip"], row["result"]))
     return kept[:limit], len(rows)
+
+
+def same_organization_names(signer: str | None, domain: str | None) -> bool:
+    """Whether a message from `domain` may be a resend of what `signer` signed: the same name, or one within
+    the other (the names of one organization, as far as can be told without the DNS)."""
+    if not signer or not domain:
+        return False
+    return domain == signer or domain.endswith("." + signer) or signer.endswith("." + domain)
+
+
+def message_bytes(message) -> bytes:
+    """The bytes of a received message (an email.message.Message) with its headers as they came, which its DKIM
+    signatures cover; empty when there is none."""
+    if message is None:
+        return b""
+    try:
+        return message.as_bytes(policy=message.policy.clone(refold_source="none"))
+    except (LookupError, TypeError, ValueError, UnicodeError):
+        return b""
