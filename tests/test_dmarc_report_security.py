@@ -319,3 +319,12 @@ class TestSwitchAndScoping(DmarcReportCase):
         action = self.env["res.config.settings"].with_company(company).create({}).action_open_dmarc_reports()
         self.assertEqual(action["res_model"], "mail.dmarc.report.row")
         self.assertFalse(self.env[action["res_model"]].search(action["domain"]))
+
+    def test_a_users_own_address_changes_make_the_server_check_no_domain(self):
+        user = new_test_user(self.env, login="mdh_dmarc_plain", email="me@plain-one.test", groups="base.group_user")
+        Check = self.env["mail.domain.check"]
+        for index in range(20):
+            user.with_user(user).write({"email": f"me@guess-{index}.test"})
+        self.assertFalse(Check.search_count([("name", "=like", "guess-%")]), "no check queued by the user himself")
+        user.with_user(self.admin).write({"email": "me@set-by-admin.test"})
+        self.assertTrue(Check.search([("name", "=", "set-by-admin.test")]).check_pending)
