@@ -276,12 +276,12 @@ class TestSwitchAndScoping(DmarcReportCase):
             ).execute()
         self.env.invalidate_all()
         self.assertTrue(company.mail_dmarc_alias_id)
+        # As the form saves: a new settings record with the values shown, on a cache that knows nothing yet.
         self.env.invalidate_all()
         with self.enter_registry_test_mode():
-            settings = self.env["res.config.settings"].with_company(company).create({})
-            self.assertTrue(settings.mail_domain_health_dmarc_reports)
-            settings.mail_domain_health_dmarc_reports = False
-            settings.execute()
+            self.env["res.config.settings"].with_company(company).create(
+                {"mail_domain_health_dmarc_reports": False}
+            ).execute()
         # Read back as a fresh environment does: nothing cached.
         self.env.invalidate_all()
         fresh = api.Environment(self.env.cr, self.env.uid, {})
