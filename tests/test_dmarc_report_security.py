@@ -6,6 +6,7 @@ the ORM as a user's RPC call runs, and checks what an administrator would then s
 
 import base64
 import gzip
+import logging
 import re
 
 from odoo import api
@@ -14,6 +15,7 @@ from odoo.tests import new_test_user, tagged
 
 from .test_dmarc_reports import DOMAIN, DmarcReportCase, report_message, sample_xml
 
+_logger = logging.getLogger(__name__)
 MARKUP = '<a href="https://phish.example/" style="font-size:40px">Pay now</a><img src="https://track.example/t.png">'
 
 
@@ -184,9 +186,14 @@ class TestFloodBounds(DmarcReportCase):
         after, size_after = counts(), self.growth()
         rows, checks, activities, mails = (new - old for new, old in zip(after, before, strict=True))
         per_message = (size_after - size_before) / messages
-        print(
-            f"\nflood of {messages} messages: {rows} rows, {checks} checks, {activities} activities, {mails} mails, "
-            f"{per_message / 1024:.1f} KiB of database a message"
+        _logger.info(
+            "flood of %s messages: %s rows, %s checks, %s activities, %s mails, %.1f KiB of database a message",
+            messages,
+            rows,
+            checks,
+            activities,
+            mails,
+            per_message / 1024,
         )
         self.assertEqual((rows, checks, activities, mails), (0, 0, 0, 0))
         self.assertFalse(self.Report.search_count([("state", "=", "ok")]))
