@@ -9,7 +9,7 @@
     "license": "LGPL-3",
     "development_status": "Beta",
     "depends": ["mail", "bus"],
-    "external_dependencies": {"python": ["dnspython", "idna"]},
+    "external_dependencies": {"python": ["dnspython", "dkimpy", "idna"]},
     "data": [
         "security/mail_domain_health_security.xml",
         "security/ir.model.access.csv",

@@ -7,6 +7,7 @@ monitoring system and from the mail_domain_health Odoo addon.
 from . import messages, spf
 from .address import address_verdict
 from .aggregate import AggregateReport, Attribution, ReportError, attribute_sources, parse_report
+from .aggregate.authenticity import ReportAuthenticity, verify_report_message
 from .check import check_domain, check_domains
 from .dns import Lookup, Outcome, Resolver
 from .errors import InvalidNameserver, InvalidProvider, InvalidTarget, MailDNSError
@@ -26,6 +27,8 @@ from .providers import (
 from .report import DomainReport, Problem, Record, Status
 
 __all__ = [
+    "ReportAuthenticity",
+    "verify_report_message",
     "PROVIDERS",
     "PROVIDER_CHOICES",
     "AggregateReport",

@@ -487,3 +487,8 @@ def _dkim_aligned(dkim: DkimReport) -> bool | None:
     # The key sits under this domain's _domainkey, so the signature's d= is the domain itself: aligned
     # under adkim=s as well as r. A key under 1024 bits (fail) is ignored by receivers.
     return dkim.status in (Status.PASS, Status.WARN)
+
+
+def organization_of(name: str, *, resolver: Resolver, deadline: float | None = None) -> str | None:
+    """The Organizational Domain of `name` by the DNS tree walk (RFC 9989 4.10.2); None when the DNS fails."""
+    return _organization(name, resolver=resolver, deadline=deadline)

@@ -3,6 +3,7 @@ from . import mail_domain_check
 from . import mail_domain_check_problem
 from . import mail_dmarc_report
 from . import mail_dmarc_report_row
+from . import mail_thread
 from . import res_company
 from . import res_config_settings
 from . import res_partner

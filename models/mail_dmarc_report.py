@@ -3,15 +3,26 @@ import logging
 from collections import defaultdict
 from datetime import timedelta
 
-from markupsafe import Markup
+from markupsafe import Markup, escape
 
 from odoo import api, fields, models
 from odoo.fields import Domain
-from odoo.tools import SQL, format_date, split_every
+from odoo.tools import SQL, email_normalize, format_date, split_every
 
+from ..maildns import verify_report_message
 from ..maildns.aggregate import ReportError, attribute_ips, parse_report
-from ..tools.addresses import ascii_or_none
+from ..tools.addresses import ascii_or_none, email_domain
 from ..tools.check_settings import PREFIX
+from ..tools.dmarc_intake import (
+    BOUNDS,
+    excerpt,
+    is_own_domain,
+    message_bytes,
+    read_intake_bounds,
+    same_organization_names,
+    sending_domains,
+    totals_by_source,
+)
 from ..tools.dmarc_reports import (
     SENDER_SOURCE,
     attribution_values,
@@ -20,13 +31,21 @@ from ..tools.dmarc_reports import (
     report_values,
     row_values,
 )
+from .mail_thread import ORIGINAL_MESSAGE
 
 _logger = logging.getLogger(__name__)
 
 # Source IPs attributed per step of the scheduled action: their DNS questions take seconds, not minutes.
 IPS_PER_BATCH = 200
+# Report messages whose DKIM signatures are verified per step: a key each, mostly the same few reporters'.
+REPORTS_PER_BATCH = 50
 ALIAS_NAME = "dmarc-reports"
 ROWS_PER_BATCH = 1000
+
+
+def _file_name(attachment) -> str:
+    # The name report_files() gives a file, to tell the attachments that were read.
+    return (attachment[0] or "attachment")[:200]
 
 
 class MailDmarcReport(models.Model):
@@ -35,9 +54,10 @@ class MailDmarcReport(models.Model):
     _inherit = ["mail.thread"]
     _order = "date_begin desc, id desc"
 
-    # Receivers resend a report when they are not sure it arrived: it counts once.
+    # Receivers resend a report when they are not sure it arrived: it counts once, by who really sent it (the
+    # verified signer), so that a forged report with a guessed identifier cannot take the real one's place.
     _report_unique = models.Constraint(
-        "UNIQUE(org_name, report_id)", "This reporter already sent a report with this identifier."
+        "UNIQUE(org_name, report_id, signer_domain)", "This reporter already sent a report with this identifier."
     )
 
     name = fields.Char(required=True)
@@ -46,9 +66,33 @@ class MailDmarcReport(models.Model):
         required=True,
         default="ok",
         index=True,
-        help="Failed: the message held no report that could be read; the file and the reason are kept.",
+        help="Failed: the message held no report that could be read, or it was refused; the reason and the "
+        "beginning of the file are kept.",
     )
     failure_reason = fields.Text(readonly=True)
+    received_from = fields.Char(
+        string="Sent by", index=True, readonly=True, help="The address the report's message came from."
+    )
+    alias_domain_id = fields.Many2one(
+        "mail.alias.domain",
+        string="Received at",
+        readonly=True,
+        help="The alias domain whose address received the report: only its companies' domains are read.",
+    )
+    limit_note = fields.Text(string="Limits applied", readonly=True)
+    authenticity = fields.Selection(
+        [("pending", "Not verified yet"), ("verified", "Verified"), ("unverified", "Not verified")],
+        string="Sender verified",
+        index=True,
+        readonly=True,
+        help="Verified: the message carries a valid DKIM signature of its From domain's organization. A report "
+        "not verified is kept and shown, but raises no alert and is left out of the totals: anyone can write a "
+        "reporter's address.",
+    )
+    signer_domain = fields.Char(string="Signed by", index=True, readonly=True)
+    authenticity_detail = fields.Char(string="Verification", readonly=True)
+    # The message as received, until its signature is verified (by the scheduled action, outside the gateway).
+    raw_message = fields.Binary(attachment=True, readonly=True)
     raw_file = fields.Binary(string="Received file", attachment=True, readonly=True)
     raw_filename = fields.Char(string="File name", readonly=True)
     org_name = fields.Char(string="Reporter", index=True, readonly=True, help="The receiver that sent the report.")
@@ -100,30 +144,111 @@ class MailDmarcReport(models.Model):
 
     @api.model
     def message_new(self, msg_dict, custom_values=None):
-        """Read the reports of a received message: one record per report (a report already received counts
-        once), and a failed record, with its file and the reason, for what cannot be read. The sources are
-        attributed afterwards by a scheduled action: their DNS questions never hold the gateway's transaction."""
+        """Read the reports of a received message: one record per report about a domain the receiving companies
+        send from (a report already received counts once), and a failed record, with an excerpt of its file and
+        the reason, for what cannot be read or is refused. The sources are attributed afterwards by a scheduled
+        action: their DNS questions never hold the gateway's transaction.
+
+        The alias takes mail from anyone: a report about another domain is refused (no check, no alert), and the
+        settings bound the files read a message, the reports a sender a day, the rows kept a report and the bytes
+        kept of what is refused. The message is posted on the record with the files that were read, only.
+        """
         defaults = dict(custom_values or {})
+        original = message_bytes(msg_dict.pop(ORIGINAL_MESSAGE, None))
         subject = (msg_dict.get("subject") or "").strip()
-        files = report_files(msg_dict.get("attachments") or (), msg_dict.get("body"))
+        bounds = self._get_intake_bounds()
+        sender = email_normalize(msg_dict.get("email_from") or "") or (msg_dict.get("email_from") or "")[:200]
+        defaults["received_from"] = sender
+        attachments = msg_dict.get("attachments") or ()
+        # What is not read is not kept whole with the message either: the failed record keeps its excerpt.
+        msg_dict["attachments"] = []
+        if self._sender_reports_today(sender) >= bounds["dmarc_max_sender_reports"]:
+            reason = self.env._(
+                "%(sender)s sent more than %(limit)s reports in 24 hours: this message was not read.",
+                sender=sender,
+                limit=bounds["dmarc_max_sender_reports"],
+            )
+            return self._create_failed(defaults, subject, "message.eml", b"", reason, bounds)
+        files = report_files(attachments, msg_dict.get("body"))
         if not files:
-            attachments = msg_dict.get("attachments") or ()
             name, content = (attachments[0][0], attachments[0][1]) if attachments else ("message.html", "")
             reason = self.env._("The message holds no report: no XML, gzip or zip attachment, and no XML in its text.")
-            return self._create_failed(defaults, subject, name, content or msg_dict.get("body") or "", reason)
+            return self._create_failed(defaults, subject, name, content or msg_dict.get("body") or "", reason, bounds)
+        owned = self._receiving_domains(defaults.get("alias_domain_id"))
         created = failed = known = self.browse()
-        for name, data in files:
+        read_names = set()
+        for name, data in files[bounds["dmarc_max_files"] :]:
+            reason = self.env._(
+                "The message holds more than %(limit)s report files: this one was not read.",
+                limit=bounds["dmarc_max_files"],
+            )
+            failed |= self._create_failed(defaults, subject, name, data, reason, bounds)
+        for name, data in files[: bounds["dmarc_max_files"]]:
             try:
                 reports = parse_report(data, filename=name)
             except ReportError as error:
-                failed |= self._create_failed(defaults, subject, name, data, str(error))
+                failed |= self._create_failed(defaults, subject, name, data, str(error), bounds)
                 continue
-            new, existing = self._create_reports(reports, defaults)
-            created, known = created | new, known | existing
+            ours = [report for report in reports if is_own_domain(ascii_or_none(report.policy.domain), owned)]
+            foreign = sorted({report.policy.domain for report in reports} - {report.policy.domain for report in ours})
+            if foreign:
+                reason = self.env._(
+                    "Refused: the report is about %(domains)s, which no company receiving at this address sends "
+                    "from. Reports are read only about the alias domain of these companies, the domains of their "
+                    "users and their subdomains.",
+                    domains=", ".join(foreign[:5]),
+                )
+                failed |= self._create_failed(defaults, subject, name, data, reason, bounds)
+            if ours:
+                new, existing = self._create_reports(
+                    ours, {**defaults, "raw_message": base64.b64encode(original)}, bounds
+                )
+                created, known = created | new, known | existing
+                read_names.add(name)
         if created:
             self.env.ref("mail_domain_health.ir_cron_attribute_dmarc_sources").sudo()._trigger()
+        msg_dict["attachments"] = [file for file in attachments if _file_name(file) in read_names]
         # The message is posted on the first record made of it; a resent report's delivery on the report itself.
         return (created or failed or known)[:1]
+
+    @api.model
+    def _get_intake_bounds(self) -> dict[str, int]:
+        """What one message and one sender may cost, from the system parameters Settings writes."""
+        params = self.env["ir.config_parameter"].sudo()
+        bounds, reasons = read_intake_bounds({key: params.get_param(PREFIX + key) for key in BOUNDS})
+        for reason in reasons:
+            _logger.warning("mail_domain_health: setting %s", reason)
+        return bounds
+
+    @api.model
+    def _sender_reports_today(self, sender: str) -> int:
+        since = fields.Datetime.now() - timedelta(days=1)
+        return self.sudo().search_count([("received_from", "=", sender), ("create_date", ">=", since)])
+
+    @api.model
+    def _receiving_domains(self, alias_domain_id: int | None) -> set[str]:
+        """The domains the companies receiving at the alias send from: their alias domain, their default From
+        domain and the domains of their internal users. Without an alias (a mailbox an administrator routes to
+        the reports), every company's."""
+        Company = self.env["res.company"].sudo()
+        if alias_domain_id:
+            companies = Company.search([("alias_domain_id", "=", alias_domain_id)])
+        else:
+            # Every company counts, and a database has few of them.
+            companies = Company.search([])  # pylint: disable=no-search-all
+        users = (
+            self.env["res.users"]
+            .sudo()
+            .search_fetch([("share", "=", False), ("company_ids", "in", companies.ids)], ["email"])
+        )
+        alias_domains = self.env["mail.alias.domain"].sudo().browse(alias_domain_id or []) | companies.alias_domain_id
+        return sending_domains(
+            [
+                *(ascii_or_none(name) for name in alias_domains.mapped("name")),
+                *(email_domain(email) for email in companies.mapped("default_from_email")),
+                *(email_domain(email) for email in users.mapped("email")),
+            ]
+        )
 
     @api.model
     def _detect_loop_sender_domain(self, email_from_normalized):
@@ -132,19 +257,26 @@ class MailDmarcReport(models.Model):
         return False
 
     @api.model
-    def _create_reports(self, reports: list, defaults: dict) -> tuple["MailDmarcReport", "MailDmarcReport"]:
-        """Create the reports not yet received, with their rows; return them, and those already received."""
+    def _create_reports(
+        self, reports: list, defaults: dict, bounds: dict
+    ) -> tuple["MailDmarcReport", "MailDmarcReport"]:
+        """Create the reports not yet received, with their rows (at most the set number a report, as totals by
+        source beyond it); return them, and those already received."""
         existing = self.browse()
         wanted = {}
         for report in reports:
             wanted.setdefault((report.org_name, report.report_id), report)
+        sender_domain = email_domain(defaults.get("received_from"))
         if wanted:
             found = self.search_fetch(
-                Domain.OR(Domain("org_name", "=", org) & Domain("report_id", "=", ident) for org, ident in wanted),
-                ["org_name", "report_id"],
+                Domain.OR(Domain("org_name", "=", org) & Domain("report_id", "=", ident) for org, ident in wanted)
+                & Domain("authenticity", "=", "verified"),
+                ["org_name", "report_id", "signer_domain"],
             )
-            existing = found
-            for report in found:
+            # A resend of a verified report comes from its signer's organization; a report of the same
+            # identifier from anyone else is kept until its own signature is verified.
+            existing = found.filtered(lambda known: same_organization_names(known.signer_domain, sender_domain))
+            for report in existing:
                 wanted.pop((report.org_name, report.report_id), None)
         checks = self._checks_for([report.policy.domain for report in wanted.values()])
         created = self.create(
@@ -155,6 +287,7 @@ class MailDmarcReport(models.Model):
                     "name": f"{report.org_name} {report.report_id}",
                     "check_id": checks.get(report.policy.domain, False),
                     "skipped_parts": "\n".join(map(str, report.skipped)) or False,
+                    "authenticity": "pending",
                 }
                 for report in wanted.values()
             ]
@@ -167,9 +300,20 @@ class MailDmarcReport(models.Model):
                 "domain": record.domain,
                 "org_name": record.org_name,
             }
-            # A large reporter's report holds tens of thousands of rows: created a batch at a time.
-            for batch in split_every(ROWS_PER_BATCH, report.records):
-                Row.create([{**row_values(row, report), **common} for row in batch])
+            kept, count = totals_by_source(
+                [row_values(row, report) for row in report.records], bounds["dmarc_max_rows"]
+            )
+            if len(kept) < count:
+                record.limit_note = self.env._(
+                    "The report has %(count)s rows, more than the %(limit)s kept: the %(limit)s sources that sent "
+                    "the most messages are kept, each as its total of passed and of failed messages.",
+                    count=count,
+                    limit=bounds["dmarc_max_rows"],
+                )
+                _logger.info("mail_domain_health: report %s kept as %s totals of %s rows", record.id, len(kept), count)
+            # A large reporter's report holds thousands of rows: created a batch at a time.
+            for batch in split_every(ROWS_PER_BATCH, kept):
+                Row.create([{**values, **common} for values in batch])
         return created, existing
 
     @api.model
@@ -184,16 +328,26 @@ class MailDmarcReport(models.Model):
         return {domain: known[name].id for domain, name in names.items() if name in known}
 
     @api.model
-    def _create_failed(self, defaults: dict, subject: str, name: str, content, reason: str) -> "MailDmarcReport":
+    def _create_failed(
+        self, defaults: dict, subject: str, name: str, content, reason: str, bounds: dict
+    ) -> "MailDmarcReport":
         data = content.encode() if isinstance(content, str) else bytes(content or b"")
         _logger.info("mail_domain_health: a DMARC report message could not be read (%s): %s", name, reason)
+        kept = excerpt(data, bounds["dmarc_refused_bytes"])
+        if len(kept) < len(data):
+            reason = self.env._(
+                "%(reason)s (the first %(kept)s of %(size)s bytes of the file are kept)",
+                reason=reason,
+                kept=len(kept),
+                size=len(data),
+            )
         return self.create(
             {
                 **defaults,
                 "name": subject or name,
                 "state": "failed",
                 "failure_reason": reason,
-                "raw_file": base64.b64encode(data),
+                "raw_file": base64.b64encode(kept) if kept else False,
                 "raw_filename": name,
                 # Nothing to attribute, and nothing to alert about.
                 "attributed": True,
@@ -228,6 +382,8 @@ class MailDmarcReport(models.Model):
         own_ips = spec.removeprefix("ip:").split(",") if spec.startswith("ip:") else []
         resolver = Check._new_resolver(check_settings)
         cron = self.env["ir.cron"]
+        if not self._verify_pending_reports(resolver, check_settings["timeout"]):
+            return
         while pending := self._pending_sources(IPS_PER_BATCH):
             if not cron._commit_progress(remaining=self._pending_source_count()):
                 break
@@ -237,6 +393,62 @@ class MailDmarcReport(models.Model):
             if not cron._commit_progress(len(pending)):
                 break
         self._alert_on_attributed(settings)
+
+    @api.model
+    def _verify_pending_reports(self, resolver, timeout: float) -> bool:
+        """Verify the DKIM signatures of the messages of the reports received since the last run, in batches,
+        each committed before its keys are asked; False when the run's time is up."""
+        cron = self.env["ir.cron"]
+        tried = self.browse()
+        while reports := self.sudo().search(
+            [("authenticity", "=", "pending"), ("id", "not in", tried.ids)], order="id", limit=REPORTS_PER_BATCH
+        ):
+            tried |= reports
+            messages = {report.id: base64.b64decode(report.raw_message or b"") for report in reports}
+            if not cron._commit_progress(remaining=len(reports)):
+                return False
+            results = {
+                report_id: verify_report_message(raw, resolver=resolver, timeout=timeout)
+                for report_id, raw in messages.items()
+            }
+            self._store_authenticity(results)
+            if not cron._commit_progress(len(reports)):
+                return False
+        return True
+
+    @api.model
+    def _store_authenticity(self, results: dict):
+        """Mark each report verified or not; a second copy of a report (the same signer's, or an unverified one
+        of a report already kept) is removed, its message moved to the report kept."""
+        retry_until = fields.Datetime.now() - timedelta(days=1)
+        for report in self.sudo().browse(list(results)).exists():
+            found = results[report.id]
+            if found.code == "dns_error" and report.create_date > retry_until:
+                # The DNS did not answer: asked again at the next run, for a day.
+                report.authenticity_detail = found.detail[:500]
+                continue
+            twins = Domain("org_name", "=", report.org_name) & Domain("report_id", "=", report.report_id)
+            twins &= Domain("id", "!=", report.id)
+            if found.verified:
+                twins &= Domain("authenticity", "=", "verified") & Domain("signer_domain", "=", found.signer)
+            else:
+                twins &= Domain("authenticity", "in", ["verified", "unverified"])
+            twin = self.sudo().search(twins, order="id", limit=1)
+            if twin:
+                _logger.info("mail_domain_health: DMARC report %s is a copy of report %s, removed", report.id, twin.id)
+                report.message_ids.write({"res_id": twin.id})
+                report.unlink()
+                continue
+            report.write(
+                {
+                    "authenticity": "verified" if found.verified else "unverified",
+                    "signer_domain": found.signer,
+                    "authenticity_detail": found.detail[:500] or found.code,
+                    "raw_message": False,
+                }
+            )
+            if found.verified:
+                report.row_ids.write({"verified": True})
 
     @api.model
     def _pending_sources(self, limit: int) -> dict[str, list[str]]:
@@ -282,7 +494,9 @@ class MailDmarcReport(models.Model):
     @api.model
     def _alert_on_attributed(self, settings: dict):
         """Check the reports whose rows are all attributed now against the thresholds, and mark them."""
-        reports = self.sudo().search([("attributed", "=", False), ("state", "=", "ok")])
+        reports = self.sudo().search(
+            [("attributed", "=", False), ("state", "=", "ok"), ("authenticity", "!=", "pending")]
+        )
         pending = (
             self.env["mail.dmarc.report.row"]
             .sudo()
@@ -298,7 +512,8 @@ class MailDmarcReport(models.Model):
         Odoo's servers failed DMARC beyond the threshold, or an unknown source sent more than the set number."""
         self.ensure_one()
         check = self.check_id
-        if not check:
+        # Anyone can send a report: only a verified reporter's may alarm anybody.
+        if not check or self.authenticity != "verified":
             return
         alerts = []
         odoo_rows = self.row_ids.filtered("sent_by_odoo")
@@ -348,7 +563,8 @@ class MailDmarcReport(models.Model):
         for summary, text in alerts:
             link = Markup('<a href="#" data-oe-model="%s" data-oe-id="%s">%s</a>') % (self._name, self.id, self.name)
             check.message_post(body=Markup("%s<br/>%s") % (text, link), subtype_xmlid="mail.mt_note")
-            check._schedule_admin_activity(summary, text)
+            # The text carries what a stranger wrote (the reporter's name, a reverse name): a to-do's note is HTML.
+            check._schedule_admin_activity(summary, escape(text))
 
     def _period(self) -> str:
         # Reports cover days in UTC: the dates are shown as the reporter wrote them, one date for one day.

@@ -44,6 +44,11 @@ class MailDmarcReportRow(models.Model):
     authorized_by = fields.Char(help="The SPF domain whose record authorizes the IP.")
     reverse_name = fields.Char(help="The IP's reverse DNS name.")
     reverse_confirmed = fields.Boolean(help="The reverse name resolves back to the IP.")
+    verified = fields.Boolean(
+        string="Verified reporter",
+        index=True,
+        help="The report's message was signed by its reporter: only these rows count in the totals.",
+    )
     sent_by_odoo = fields.Boolean(
         string="Odoo's servers",
         index=True,

@@ -394,7 +394,13 @@ class MailDomainCheck(models.Model):
         totals = {}
         for key, days, extra in (("7d", 7, []), ("30d", 30, []), ("odoo_7d", 7, [("sent_by_odoo", "=", True)])):
             groups = Row._read_group(
-                [("check_id", "in", self.ids), ("date", ">", today - timedelta(days=days)), *extra],
+                # Only what verified reporters said: anyone can send a report.
+                [
+                    ("check_id", "in", self.ids),
+                    ("verified", "=", True),
+                    ("date", ">", today - timedelta(days=days)),
+                    *extra,
+                ],
                 ["check_id"],
                 ["messages:sum", "passed_messages:sum"],
             )

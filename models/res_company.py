@@ -1,5 +1,5 @@
 from odoo import api, fields, models
-from odoo.exceptions import UserError
+from odoo.exceptions import AccessError, UserError
 
 from ..maildns.names import is_public_dns_name
 from ..maildns.report import worst
@@ -70,7 +70,8 @@ class ResCompany(models.Model):
         Alias = self.env["mail.alias"].sudo()
         created = self.browse()
         for company in self:
-            alias = company.mail_dmarc_alias_id
+            # Not mail_dmarc_alias_id: its compute would set the value being written back to what it was.
+            alias = company._dmarc_alias()
             if company.mail_dmarc_reports and not alias:
                 if not company.alias_domain_id:
                     raise UserError(
@@ -84,8 +85,27 @@ class ResCompany(models.Model):
                 created |= company
             elif not company.mail_dmarc_reports and alias:
                 alias.unlink()
+        self.invalidate_recordset(["mail_dmarc_alias_id", "mail_dmarc_reports"])
         if created:
             created._check_dmarc_domains()
+
+    def _dmarc_alias(self):
+        """The alias receiving this company's DMARC reports, read from the database."""
+        self.ensure_one()
+        if not self.alias_domain_id:
+            return self.env["mail.alias"]
+        return (
+            self.env["mail.alias"]
+            .sudo()
+            .search(
+                [
+                    ("alias_model_id.model", "=", "mail.dmarc.report"),
+                    ("alias_domain_id", "=", self.alias_domain_id.id),
+                ],
+                order="id",
+                limit=1,
+            )
+        )
 
     def _check_dmarc_domains(self):
         """Check the domains of these companies now, as Check now does (what the DNS does not answer within a
@@ -122,6 +142,8 @@ class ResCompany(models.Model):
                 "alias_model_id": self.env["ir.model"]._get_id("mail.dmarc.report"),
                 # Reporters are not contacts of the database: every sender may deliver a report.
                 "alias_contact": "everyone",
+                # The reports say which alias domain received them: only its companies' domains are read.
+                "alias_defaults": repr({"alias_domain_id": self.alias_domain_id.id}),
             }
         )
 
@@ -166,6 +188,8 @@ class ResCompany(models.Model):
         """Check the alias domain (and default From domain) of these companies now."""
         checks = self.env["mail.domain.check"]
         checks._check_mail_domain_health_access()
+        if not self.env.su and self - self.env.user.company_ids:
+            raise AccessError(self.env._("You may only check the domains of the companies you belong to."))
         names = set(self.mapped("alias_domain_id.name")) | {
             email_domain(email) for email in self.mapped("default_from_email")
         }

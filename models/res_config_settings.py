@@ -1,5 +1,5 @@
 from odoo import api, fields, models
-from odoo.exceptions import ValidationError
+from odoo.exceptions import AccessError, ValidationError
 
 from ..maildns.check import DEFAULT_DOMAIN_TIMEOUT
 from ..maildns.providers import PROVIDER_CHOICES
@@ -12,6 +12,13 @@ from ..tools.check_settings import (
     is_nameserver_address,
     is_timeout,
     read_check_settings,
+)
+from ..tools.dmarc_intake import (
+    BOUNDS,
+    DEFAULT_MAX_FILES,
+    DEFAULT_MAX_ROWS,
+    DEFAULT_MAX_SENDER_REPORTS,
+    DEFAULT_REFUSED_BYTES,
 )
 from ..tools.dmarc_reports import (
     DEFAULT_KEEP_DAYS,
@@ -81,6 +88,31 @@ class ResConfigSettings(models.TransientModel):
         string="Keep reports (days)",
         default=DEFAULT_KEEP_DAYS,
         config_parameter="mail_domain_health.dmarc_keep_days",
+    )
+
+    # What one sender may cost the alias for DMARC reports (tools/dmarc_intake.py).
+    mail_domain_health_dmarc_max_files = fields.Integer(
+        string="Report files read a message",
+        default=DEFAULT_MAX_FILES,
+        config_parameter="mail_domain_health.dmarc_max_files",
+    )
+    mail_domain_health_dmarc_max_sender_reports = fields.Integer(
+        string="Reports a sender a day",
+        default=DEFAULT_MAX_SENDER_REPORTS,
+        config_parameter="mail_domain_health.dmarc_max_sender_reports",
+        help="Reports, read or refused, one sender address may deliver in 24 hours; its further messages are "
+        "refused unread.",
+    )
+    mail_domain_health_dmarc_max_rows = fields.Integer(
+        string="Rows kept a report",
+        default=DEFAULT_MAX_ROWS,
+        config_parameter="mail_domain_health.dmarc_max_rows",
+        help="A larger report is kept as totals by source, the sources that sent the most messages first.",
+    )
+    mail_domain_health_dmarc_refused_bytes = fields.Integer(
+        string="Bytes kept of a refused file",
+        default=DEFAULT_REFUSED_BYTES,
+        config_parameter="mail_domain_health.dmarc_refused_bytes",
     )
 
     # How domains are checked: system parameters, read back by mail.domain.check._get_check_settings().
@@ -261,14 +293,60 @@ class ResConfigSettings(models.TransientModel):
         settings, _ = read_check_settings({key: params.get_param(PREFIX + key) for key in keys})
         return settings
 
+    @api.constrains(
+        "mail_domain_health_dmarc_max_files",
+        "mail_domain_health_dmarc_max_sender_reports",
+        "mail_domain_health_dmarc_max_rows",
+        "mail_domain_health_dmarc_refused_bytes",
+    )
+    def _check_mail_domain_health_dmarc_bounds(self):
+        for settings in self:
+            for key, (_default, low, high) in BOUNDS.items():
+                field = self._fields[f"mail_domain_health_{key}"]
+                if not low <= settings[field.name] <= high:
+                    raise ValidationError(
+                        self.env._(
+                            "%(setting)s is from %(low)s to %(high)s.",
+                            setting=field._description_string(self.env),
+                            low=low,
+                            high=high,
+                        )
+                    )
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        # The related fields show the company's results computed as the superuser: the company must be one the
+        # reader may administer (the company switcher gives no other, RPC could).
+        records = super().create(vals_list)
+        if not self.env.su:
+            records._check_mail_domain_health_company()
+        return records
+
+    def _check_mail_domain_health_company(self):
+        foreign = self.company_id - self.env.user.company_ids
+        if foreign:
+            raise AccessError(
+                self.env._(
+                    "You may not administer the settings of %(companies)s.", companies=", ".join(foreign.mapped("name"))
+                )
+            )
+
     def action_open_dmarc_reports(self):
         """What receivers saw of the alias domain's mail (the Settings link)."""
         self.ensure_one()
-        return self.company_id.mail_domain_check_id.action_open_dmarc_rows()
+        self._check_mail_domain_health_company()
+        check = self.company_id.mail_domain_check_id
+        if not check:
+            # Before the domain's first check there is no report row of it either: the list is empty.
+            action = self.env["ir.actions.actions"]._for_xml_id("mail_domain_health.mail_dmarc_report_row_action")
+            action["domain"] = [("id", "=", False)]
+            return action
+        return check.action_open_dmarc_rows()
 
     def action_check_mail_domain_health(self):
         """Check the company's alias domain now (the Check now button)."""
         self.ensure_one()
+        self._check_mail_domain_health_company()
         # The block updates itself when the check is written: Settings stay where the administrator scrolled.
         return self.company_id.with_context(mail_domain_health_live=True).action_check_mail_domain_health()
 

@@ -9,3 +9,4 @@ from . import test_dmarc_reports
 from . import test_relays
 from . import test_self_hosted_tour
 from . import test_screens_stay_true
+from . import test_dmarc_report_security

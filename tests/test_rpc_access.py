@@ -125,3 +125,34 @@ class TestRpcAccess(HttpCase):
             ),
             [],
         )
+
+    def test_an_administrator_of_company_a_reads_and_checks_nothing_of_company_b_through_settings(self):
+        self.proxy.queries.clear()
+        # Settings computed for B would show B's results (its related fields are read as the superuser).
+        self.assertEqual(
+            self._refused(
+                "mdh_rpc_admin_a",
+                "res.config.settings",
+                "web_save",
+                [[], {"company_id": self.company_b.id}],
+                {"specification": {"mail_domain_health_records": {}}},
+            ),
+            "odoo.exceptions.AccessError",
+        )
+        for route in ("/web/dataset/call_button", "/web/dataset/call_kw"):
+            with self.subTest(route=route), self.assertRaises(JsonRpcException) as caught:
+                self._call(
+                    "mdh_rpc_admin_a", route, "res.company", "action_check_mail_domain_health", [self.company_b.ids]
+                )
+            self.assertEqual(str(caught.exception), "odoo.exceptions.AccessError")
+        self.assertEqual(sum(self.proxy.queries.values()), 0, "a refused call asked the DNS")
+        # The own company's settings open.
+        saved = self._call(
+            "mdh_rpc_admin_a",
+            "/web/dataset/call_kw",
+            "res.config.settings",
+            "web_save",
+            [[], {}],
+            {"specification": {"company_id": {}}},
+        )
+        self.assertEqual(saved[0]["company_id"], self.company_a.id)
