@@ -5,16 +5,29 @@ monitoring system and from the mail_domain_health Odoo addon.
 """
 
 from . import messages, spf
-from .address import address_verdict
-from .aggregate import AggregateReport, Attribution, ReportError, attribute_sources, parse_report
+from .address import address_verdict, is_free_mail
+from .aggregate import (
+    AggregateRecord,
+    AggregateReport,
+    Attribution,
+    ReportError,
+    attribute_ips,
+    attribute_sources,
+    parse_report,
+)
 from .aggregate.authenticity import ReportAuthenticity, verify_report_message
-from .check import check_domain, check_domains
-from .dns import Lookup, Outcome, Resolver
+from .aggregate.parse import REPORT_SUFFIXES, sniff
+from .check import DEFAULT_DOMAIN_TIMEOUT, check_domain, check_domains
+from .dns import Lookup, Outcome, Resolver, parse_nameserver
 from .errors import InvalidNameserver, InvalidProvider, InvalidTarget, MailDNSError
-from .names import is_public_dns_name, to_unicode
+from .messages import MESSAGES, PLACEHOLDERS
+from .names import is_public_dns_name, to_ascii, to_unicode
 from .providers import (
+    AUTO,
     PROVIDER_CHOICES,
     PROVIDERS,
+    SELF_HOSTED,
+    UNKNOWN_SENDER,
     Provider,
     SenderDetection,
     SmtpServer,
@@ -24,13 +37,19 @@ from .providers import (
     provider_for_smtp_host,
     resolver_addresses,
 )
-from .report import DomainReport, Problem, Record, Status
+from .report import DomainReport, Problem, Record, Status, worst
 
 __all__ = [
-    "ReportAuthenticity",
-    "verify_report_message",
+    "AUTO",
+    "DEFAULT_DOMAIN_TIMEOUT",
+    "MESSAGES",
+    "PLACEHOLDERS",
     "PROVIDERS",
     "PROVIDER_CHOICES",
+    "REPORT_SUFFIXES",
+    "SELF_HOSTED",
+    "UNKNOWN_SENDER",
+    "AggregateRecord",
     "AggregateReport",
     "Attribution",
     "DomainReport",
@@ -43,23 +62,31 @@ __all__ = [
     "Problem",
     "Provider",
     "Record",
+    "ReportAuthenticity",
     "ReportError",
     "Resolver",
     "SenderDetection",
     "SmtpServer",
     "Status",
     "address_verdict",
+    "attribute_ips",
     "attribute_sources",
     "check_domain",
     "check_domains",
     "chosen_sender",
     "detect_sender",
     "get_provider",
+    "is_free_mail",
     "is_public_dns_name",
     "messages",
+    "parse_nameserver",
     "parse_report",
     "provider_for_smtp_host",
     "resolver_addresses",
+    "sniff",
     "spf",
+    "to_ascii",
     "to_unicode",
+    "verify_report_message",
+    "worst",
 ]

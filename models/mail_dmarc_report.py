@@ -9,8 +9,7 @@ from odoo import api, fields, models
 from odoo.fields import Domain
 from odoo.tools import SQL, email_normalize, format_date, split_every
 
-from ..maildns import verify_report_message
-from ..maildns.aggregate import ReportError, attribute_ips, parse_report
+from ..maildns import ReportError, attribute_ips, parse_report, verify_report_message
 from ..tools.addresses import ascii_or_none, email_domain
 from ..tools.check_settings import PREFIX
 from ..tools.dmarc_intake import (

@@ -10,23 +10,25 @@ from odoo.exceptions import AccessError, UserError
 from odoo.service.model import PG_CONCURRENCY_EXCEPTIONS_TO_RETRY
 from odoo.tools import SQL, config, email_normalize, format_datetime, formatLang
 
-from ..maildns import resolver_addresses, to_unicode
-from ..maildns.address import is_free_mail
-from ..maildns.dns import Resolver
-from ..maildns.errors import MailDNSError
-from ..maildns.names import is_public_dns_name, to_ascii
-from ..maildns.providers import (
+from ..maildns import (
     AUTO,
     PROVIDER_CHOICES,
     PROVIDERS,
     SELF_HOSTED,
     UNKNOWN_SENDER,
+    MailDNSError,
+    Resolver,
     SenderDetection,
     SmtpServer,
+    Status,
     chosen_sender,
     detect_sender,
+    is_free_mail,
+    is_public_dns_name,
+    resolver_addresses,
+    to_ascii,
+    to_unicode,
 )
-from ..maildns.report import Status
 from ..tools.addresses import ascii_or_none, email_domain, raw_domain
 from ..tools.batch_pipeline import AskAhead
 from ..tools.check_settings import PREFIX, read_check_settings

@@ -1,6 +1,6 @@
 from odoo import api, fields, models
 
-from ..maildns.report import Status
+from ..maildns import Status
 from ..tools.findings import render
 from .mail_domain_check import STATUSES
 

@@ -1,8 +1,7 @@
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError
 
-from ..maildns.names import is_public_dns_name
-from ..maildns.report import worst
+from ..maildns import is_public_dns_name, worst
 from ..tools.addresses import ascii_or_none, email_domain
 from .mail_dmarc_report import ALIAS_NAME
 from .mail_domain_check import STATUSES

@@ -1,8 +1,7 @@
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, ValidationError
 
-from ..maildns.check import DEFAULT_DOMAIN_TIMEOUT
-from ..maildns.providers import PROVIDER_CHOICES
+from ..maildns import DEFAULT_DOMAIN_TIMEOUT, PROVIDER_CHOICES
 from ..tools.addresses import split_list
 from ..tools.check_settings import (
     MAX_TIMEOUT,

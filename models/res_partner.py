@@ -1,8 +1,7 @@
 from odoo import api, fields, models
 from odoo.fields import Domain
 
-from ..maildns.address import address_verdict
-from ..maildns.errors import MailDNSError
+from ..maildns import MailDNSError, address_verdict
 from ..tools.addresses import email_domain
 from ..tools.check_settings import PREFIX, is_on
 from ..tools.findings import render

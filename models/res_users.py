@@ -1,9 +1,7 @@
 from odoo import api, fields, models
 from odoo.tools import SQL
 
-from ..maildns.address import address_verdict
-from ..maildns.errors import MailDNSError
-from ..maildns.report import Status
+from ..maildns import MailDNSError, Status, address_verdict
 from ..tools.addresses import ascii_or_none, email_domain
 from ..tools.findings import render, worst_first
 from ..tools.sql import email_domain_sql

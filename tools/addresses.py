@@ -1,7 +1,6 @@
 """Email addresses and lists as Odoo stores them, read into what the engine takes. No ORM here."""
 
-from ..maildns.errors import MailDNSError
-from ..maildns.names import to_ascii
+from ..maildns import MailDNSError, to_ascii
 
 
 def raw_domain(email: str | bool | None) -> str | None:

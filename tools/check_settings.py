@@ -10,10 +10,7 @@ import math
 import re
 from collections.abc import Mapping
 
-from ..maildns.check import DEFAULT_DOMAIN_TIMEOUT
-from ..maildns.dns import parse_nameserver
-from ..maildns.errors import InvalidNameserver, InvalidTarget
-from ..maildns.names import is_public_dns_name
+from ..maildns import DEFAULT_DOMAIN_TIMEOUT, InvalidNameserver, InvalidTarget, is_public_dns_name, parse_nameserver
 from .addresses import split_list
 
 PREFIX = "mail_domain_health."

@@ -8,9 +8,7 @@ from collections.abc import Iterable, Mapping
 
 from lxml import html
 
-from ..maildns.aggregate import AggregateRecord, AggregateReport
-from ..maildns.aggregate.parse import REPORT_SUFFIXES, sniff
-from ..maildns.providers import PROVIDERS
+from ..maildns import PROVIDERS, REPORT_SUFFIXES, AggregateRecord, AggregateReport, sniff
 
 # Days a report is kept before the autovacuum removes it.
 DEFAULT_KEEP_DAYS = 180

@@ -5,9 +5,7 @@ stores both and renders the sentence here, when it is shown, through Odoo's tran
 reads French findings, whatever the language of the run that found them.
 """
 
-from ..maildns import to_unicode
-from ..maildns.messages import MESSAGES, PLACEHOLDERS
-from ..maildns.report import Status
+from ..maildns import MESSAGES, PLACEHOLDERS, Status, to_unicode
 
 # Worst first: the order in which findings are shown, and a banner's level is its first finding's.
 SEVERITY_ORDER = (Status.FAIL, Status.ERROR, Status.UNKNOWN, Status.WARN, Status.INFO, Status.PASS)

@@ -8,8 +8,7 @@ contact (ir.mail_server._find_mail_server). The engine judges the address for ei
 refuse or junk the relayed mail.
 """
 
-from ..maildns.address import address_verdict
-from ..maildns.errors import MailDNSError
+from ..maildns import MailDNSError, address_verdict
 from .addresses import ascii_or_none, raw_domain
 
 # Findings under which receivers refuse (DMARC reject) or junk (DMARC quarantine) what Odoo relays as the

@@ -6,8 +6,7 @@ No ORM here: resolve_domains() runs in the nightly run's threads while the ORM w
 import json
 import logging
 
-from ..maildns.check import check_domains
-from ..maildns.dns import Resolver
+from ..maildns import Resolver, check_domains
 
 _logger = logging.getLogger(__name__)
 
