@@ -466,10 +466,6 @@ def _judge_alignment(report: DmarcReport, domain: str, provider: Provider, spf: 
     params = {"domain": domain, "provider": provider.label, "policy": report.effective_policy}
     if report.provider_can_pass is False and enforced:
         outcome = "reject" if report.effective_policy == "reject" else "quarantine"
-        report.advice = (
-            f"Neither SPF nor DKIM of {domain} authorizes {provider.label}: with p={report.effective_policy}, "
-            f"receivers {outcome} its mail."
-        )
         # The policy is sound, but the provider's mail fails it: what receivers do with that mail is the verdict.
         status = Status.FAIL if outcome == "reject" else Status.WARN
         dkim_only = not provider.spf_aligns and not is_free_mail(domain)

@@ -170,7 +170,6 @@ class DmarcReport(_Part):
     return_path: str | None = None
     strict_alignment: bool = False
     obsolete_tags: tuple[str, ...] = ()
-    advice: str | None = None
     # Found by the RFC 9989 tree walk (psd= tags, else the shortest name with a record).
     organizational_domain: str | None = None
     nonexistent_policy: str | None = None
