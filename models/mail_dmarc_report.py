@@ -452,13 +452,14 @@ class MailDmarcReport(models.Model):
     @api.model
     def _pending_sources(self, limit: int) -> dict[str, list[str]]:
         """{source IP: the domains it sent mail as, reported domain first} of rows not yet attributed."""
-        self.env["mail.dmarc.report.row"].flush_model(["source", "source_ip", "domain", "header_from"])
+        # Only verified reporters' rows cost DNS questions: anyone can send a report full of addresses.
+        self.env["mail.dmarc.report.row"].flush_model(["source", "source_ip", "domain", "header_from", "verified"])
         self.env.cr.execute(
             SQL(
                 """
                 SELECT source_ip, array_agg(DISTINCT domain), array_agg(DISTINCT header_from)
                   FROM mail_dmarc_report_row
-                 WHERE source = 'pending'
+                 WHERE source = 'pending' AND verified
               GROUP BY source_ip
               -- The sources of the oldest reports first: their reports are complete, and alert, batch after batch.
               ORDER BY min(report_id), source_ip
@@ -474,7 +475,9 @@ class MailDmarcReport(models.Model):
 
     @api.model
     def _pending_source_count(self) -> int:
-        self.env.cr.execute("SELECT count(DISTINCT source_ip) FROM mail_dmarc_report_row WHERE source = 'pending'")
+        self.env.cr.execute(
+            "SELECT count(DISTINCT source_ip) FROM mail_dmarc_report_row WHERE source = 'pending' AND verified"
+        )
         return self.env.cr.fetchone()[0]
 
     @api.model
@@ -494,7 +497,7 @@ class MailDmarcReport(models.Model):
     def _alert_on_attributed(self, settings: dict):
         """Check the reports whose rows are all attributed now against the thresholds, and mark them."""
         reports = self.sudo().search(
-            [("attributed", "=", False), ("state", "=", "ok"), ("authenticity", "!=", "pending")]
+            [("attributed", "=", False), ("state", "=", "ok"), ("authenticity", "=", "verified")]
         )
         pending = (
             self.env["mail.dmarc.report.row"]
