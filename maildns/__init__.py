@@ -24,6 +24,7 @@ from .providers import (
     detect_sender,
     get_provider,
     provider_for_smtp_host,
+    resolver_addresses,
 )
 from .report import DomainReport, Problem, Record, Status
 
@@ -66,5 +67,6 @@ __all__ = [
     "messages",
     "parse_report",
     "provider_for_smtp_host",
+    "resolver_addresses",
     "spf",
 ]

@@ -358,8 +358,11 @@ def _one_click(headers: Mapping[str, str] | None) -> _Result:
     links = lowered.get("list-unsubscribe", "")
     post = lowered.get("list-unsubscribe-post", "").strip()
     # RFC 8058 3.1: an HTTPS URI among List-Unsubscribe's, and exactly this List-Unsubscribe-Post.
-    if "<https://" in links.lower() and post == ONE_CLICK_POST:
+    if post == ONE_CLICK_POST and "<https://" in links.lower():
         return _result("one_click", Status.PASS, "pass", {})
+    if post == ONE_CLICK_POST and "<http://" in links.lower():
+        # Odoo builds the link from its base URL (web.base.url): a database served over plain HTTP.
+        return _result("one_click", Status.FAIL, "not_https", {}, {})
     return _result("one_click", Status.FAIL, "missing", {}, {})
 
 

@@ -316,6 +316,13 @@ MESSAGES: dict[str, str] = {
         "Send marketing mail through Email Marketing, which adds the one-click unsubscribe headers, and keep the "
         "unsubscribe link in the body."
     ),
+    "bulk.one_click.not_https": _(
+        "The mail carries the one-click unsubscribe headers, but their link is not HTTPS: RFC 8058 requires an "
+        "HTTPS link, and receivers ignore the others."
+    ),
+    "bulk.fix.one_click.not_https": _(
+        "Serve Odoo over HTTPS and set its base URL (the system parameter web.base.url) to its https:// address."
+    ),
     "bulk.one_click.unchecked": _("The headers of this mailing's mail have not been checked yet."),
     "bulk.spam_rate.unknown": _(
         "DNS cannot tell the share of your mail that recipients report as spam: read it in %(tools)s, and keep it "

@@ -143,6 +143,7 @@ def test_a_service_s_servers_are_its_care_and_unknown_addresses_are_said(resolve
             Status.PASS,
         ),
         ({}, Status.FAIL),
+        ({**ONE_CLICK, "List-Unsubscribe": "<http://shop.example/mailing/1/unsubscribe_oneclick>"}, Status.FAIL),
     ],
 )
 def test_one_click_unsubscribe_is_read_from_the_headers_given(resolver, headers, status):
@@ -195,6 +196,12 @@ def test_every_bulk_sentence_is_used_with_exactly_its_params(zone_server, resolv
     verdicts = [
         check_bulk("news@yahoo.com", SendingPath("odoo"), resolver=resolver, unsubscribe_headers={}),
         check_bulk("news@news.bulk.test", SendingPath("odoo"), resolver=resolver, unsubscribe_headers=ONE_CLICK),
+        check_bulk(
+            "news@news.bulk.test",
+            SendingPath("odoo"),
+            resolver=resolver,
+            unsubscribe_headers={**ONE_CLICK, "List-Unsubscribe": "<http://shop.example/unsubscribe_oneclick>"},
+        ),
         check_bulk("news@shop.bulk.test", SendingPath("odoo"), resolver=resolver, reported_messages={"Yahoo": 3}),
         check_bulk("news@bare.check.test", SendingPath("unknown"), resolver=resolver),
         check_bulk("news@own.bulk.test", own, dkim_selectors=["mail"], resolver=resolver),

@@ -1,0 +1,2 @@
+from . import test_mailing_bulk_rules
+from . import test_tours
