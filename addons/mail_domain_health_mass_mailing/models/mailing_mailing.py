@@ -1,24 +1,48 @@
-from markupsafe import Markup, escape
+import logging
+import time
+from datetime import timedelta
+
+from markupsafe import Markup
 
 from odoo import api, fields, models
+from odoo.tools import email_normalize
 
-from odoo.addons.mail_domain_health.maildns import BULK_SOURCES
-from odoo.addons.mail_domain_health.tools.findings import render
+from odoo.addons.mail_domain_health.maildns import (
+    PROVIDERS,
+    MailDNSError,
+    Resolver,
+    SendingPath,
+    SmtpServer,
+    check_bulk,
+    detect_sender,
+    resolver_addresses,
+)
+from odoo.addons.mail_domain_health.tools.check_settings import PREFIX, read_check_settings
+
+from ..tools.bulk_panel import receivers_html, records_html, rules_table
+
+_logger = logging.getLogger(__name__)
 
 # The stored level of a mailing against the bulk-sender rules, for lists and filters: a rule the DNS could not
 # tell about is a warning (the mail may well fail), information is no warning.
 BULK_LEVELS = [("pass", "Pass"), ("warn", "Warning"), ("fail", "Fail")]
 LEVEL_OF_STATUS = {"pass": "pass", "info": "pass", "warn": "warn", "error": "warn", "fail": "fail"}
-BADGE_CLASS = {
-    "pass": "text-bg-success",
-    "info": "text-bg-info",
-    "warn": "text-bg-warning",
-    "error": "text-bg-warning",
-    "fail": "text-bg-danger",
-}
 # What changes which way the mailing's mail goes out, or the mail Odoo prepares for it: a save of these
 # marks the stored verdict as out of date and hands the new check to the background.
 BULK_INPUTS = {"email_from", "mail_server_id", "mailing_type", "mailing_model_id"}
+
+# Seconds the DNS gets while a person waits (Check now, Send, Schedule): the screen is free again within two
+# seconds whatever the DNS does; what it did not answer in time is checked again in the background.
+INTERACTIVE_BUDGET = 1.5
+# Seconds one mailing's check may take in the background.
+BACKGROUND_BUDGET = 15.0
+# The nightly check looks again at the mailings still to be sent, checked longer ago than this.
+RECHECK_AFTER = timedelta(hours=20)
+# Mailings checked and committed at a time by the background check.
+BATCH_SIZE = 20
+# How the verdict names a server of one's own that no outgoing server record or host names.
+UNKNOWN_SERVER = "your mail server"
+SETTING_KEYS = ("provider", "own_addresses", "dkim_selector", "nameservers", "timeout")
 
 
 class MailingMailing(models.Model):
@@ -136,30 +160,7 @@ class MailingMailing(models.Model):
             Markup('<p class="mb-2">%s</p>')
             % env._("From %(address)s, sent through %(server)s.", address=verdict["address"], server=result["server"])
         )
-        parts.append(self._mail_domain_health_receivers_html(verdict))
-        rows = [self._mail_domain_health_rule_row(rule) for rule in verdict["rules"]]
-        parts.append(
-            Markup(
-                '<table class="table table-sm o_mail_domain_health_bulk_rules"><thead><tr>'
-                "<th>%s</th><th>%s</th><th>%s</th><th>%s</th></tr></thead><tbody>%s</tbody></table>"
-            )
-            % (
-                env._("Status"),
-                env._("Rule"),
-                env._("What was found, and the fix"),
-                env._("Source"),
-                Markup("").join(rows),
-            )
-        )
-        if verdict["records_to_publish"]:
-            lines = Markup("\n").join(
-                escape(f"{record['name']}. {record['type']} {record['value']}")
-                for record in verdict["records_to_publish"]
-            )
-            parts.append(
-                Markup('<p class="mb-1">%s</p><pre class="small">%s</pre>')
-                % (env._("Records to publish in the DNS of the From domain:"), lines)
-            )
+        parts += [receivers_html(env, verdict), rules_table(env, verdict), records_html(env, verdict)]
         checked = fields.Datetime.context_timestamp(self, self.mail_domain_health_bulk_checked_at)
         date = fields.Datetime.to_string(checked)
         note = env._("Checked on %(date)s.", date=date)
@@ -168,66 +169,189 @@ class MailingMailing(models.Model):
         parts.append(Markup('<p class="text-muted small mb-0">%s</p>') % note)
         return Markup("").join(parts)
 
-    def _mail_domain_health_rule_row(self, rule: dict) -> Markup:
-        env = self.env
-        status = rule["status"]
-        labels = {
-            "pass": env._("Pass"),
-            "info": env._("Info"),
-            "warn": env._("Warning"),
-            "error": env._("Unknown"),
-            "fail": env._("Fail"),
-        }
-        finding = rule["finding"]
-        text = Markup("%s") % render(env, finding["code"], finding["params"], finding["message"])
-        fix = rule.get("fix")
-        if fix:
-            text += Markup('<br/><span class="fw-bold">%s</span>') % render(
-                env, fix["code"], fix["params"], fix["message"]
+    # The real way out
+
+    def _mail_domain_health_bulk_server(self):
+        """The outgoing server record the mailing's mail goes out through (empty: the configuration file's
+        server, or Odoo's) and the From it carries: the mailing's own server, else Odoo's choice as the main
+        addon reads it (mail.domain.check._sending_preview mirrors ir.mail_server._find_mail_server)."""
+        self.ensure_one()
+        if self.mail_server_id:
+            return self.mail_server_id.sudo(), self.email_from
+        preview = self.env["mail.domain.check"].sudo()._sending_preview(self.email_from, self.env.company)
+        return self.env["ir.mail_server"].sudo().browse(preview.server_id or []), preview.email_from
+
+    def _mail_domain_health_bulk_current_key(self) -> str:
+        """What the stored verdict must have been made for: the From as sent and the server with its settings."""
+        server, email_from = self._mail_domain_health_bulk_server()
+        parts = (
+            email_normalize(email_from) or "",
+            server.id or 0,
+            server.smtp_host or "",
+            server.smtp_encryption or "",
+        )
+        return "|".join(str(part) for part in parts)
+
+    def _mail_domain_health_bulk_path(self, server, settings: dict, resolver: Resolver, deadline: float):
+        """The SendingPath of the mailing's mail and the words naming it, for `server` (see above)."""
+        Check = self.env["mail.domain.check"].sudo()
+        if not server:
+            detection = Check._detect_sender(settings["provider_setting"], settings["own_addresses"], resolver)
+            known = PROVIDERS.get(detection.provider_key)
+            label = known.label if known else detection.host or UNKNOWN_SERVER
+            return SendingPath(detection.provider or "unknown", None, tuple(detection.addresses), None), label
+        detection = detect_sender(
+            [SmtpServer(server.name, server.smtp_host, server.sequence)],
+            None,
+            hosted_by_odoo=False,
+            resolve=resolver_addresses(resolver, deadline=deadline),
+        )
+        if detection.needs_addresses and settings["own_addresses"]:
+            # The administrator gave the public addresses the local or private server sends from.
+            detection = Check._detect_sender("self_hosted", settings["own_addresses"], resolver)
+        label = f"{server.name} ({server.smtp_host})"
+        tls = server.smtp_encryption != "none"
+        path = SendingPath(detection.provider or "unknown", server.smtp_host, tuple(detection.addresses), tls)
+        return path, label
+
+    def _mail_domain_health_unsubscribe_headers(self) -> dict | None:
+        """The headers of a message of this mailing as Odoo really prepares it for sending (mass_mailing adds
+        the one-click unsubscribe headers in mail.mail._prepare_outgoing_list): a mail is made, prepared, and
+        rolled back. None when the mailing's recipients' model has no record to address it to."""
+        self.ensure_one()
+        recipient = self.env[self.mailing_model_real].sudo().search([], limit=1)
+        if not recipient:
+            return None
+        with self.env.cr.savepoint() as savepoint:
+            mail = (
+                self.env["mail.mail"]
+                .sudo()
+                .create(
+                    {
+                        "mailing_id": self.id,
+                        "model": self.mailing_model_real,
+                        "res_id": recipient.id,
+                        "email_from": self.email_from,
+                        "email_to": "recipient@example.com",
+                        "subject": self.subject or "",
+                        "body_html": self.body_html or "<p></p>",
+                        "mail_server_id": self.mail_server_id.id,
+                    }
+                )
             )
-        sources = Markup(", ").join(
-            Markup('<a href="%s" target="_blank" rel="noopener noreferrer">%s</a>')
-            % (BULK_SOURCES[source["key"]].url, self._mail_domain_health_source_label(source["key"]))
-            for source in rule["sources"]
-            if source["key"] in BULK_SOURCES
-        )
-        return Markup(
-            '<tr data-rule="%s"><td><span class="badge %s">%s</span></td><td>%s</td><td>%s</td>'
-            '<td class="small">%s</td></tr>'
-        ) % (
-            rule["rule"],
-            BADGE_CLASS.get(status, "text-bg-secondary"),
-            labels.get(status, status),
-            render(env, f"bulk.rule.{rule['rule']}", {}),
-            text,
-            sources,
-        )
+            outgoing = mail._prepare_outgoing_list()
+            headers = {str(name): str(value) for name, value in (outgoing[0]["headers"] if outgoing else {}).items()}
+            savepoint.rollback()
+        return headers
 
-    def _mail_domain_health_source_label(self, key: str) -> str:
-        labels = {
-            "google": "Google",
-            "google_faq": self.env._("Google FAQ"),
-            "yahoo": "Yahoo",
-            "microsoft": "Microsoft",
-            "rfc8058": "RFC 8058",
-        }
-        return labels.get(key, key)
+    def _mail_domain_health_reported_messages(self, domain: str) -> dict[str, int]:
+        """Messages each receiver reported for `domain` in the DMARC aggregate reports of the last 30 days."""
+        since = fields.Datetime.now() - timedelta(days=30)
+        groups = (
+            self.env["mail.dmarc.report"]
+            .sudo()
+            ._read_group([("domain", "=", domain), ("date_end", ">=", since)], ["org_name"], ["messages:sum"])
+        )
+        return {org_name or "?": total for org_name, total in groups if total}
 
-    def _mail_domain_health_receivers_html(self, verdict: dict) -> Markup:
-        """What Gmail, Yahoo and Outlook.com do with this mailing's mail, and why (the rules each holds against it)."""
-        items = self._mail_domain_health_receiver_sentences(verdict)
-        if not items:
-            return Markup('<p class="text-success mb-2">%s</p>') % self.env._(
-                "Gmail, Yahoo and Outlook.com find nothing to hold against this mailing's From and server."
+    # The checks
+
+    def _mail_domain_health_bulk_settings(self) -> dict:
+        params = self.env["ir.config_parameter"].sudo()
+        settings, reasons = read_check_settings({key: params.get_param(PREFIX + key) for key in SETTING_KEYS})
+        for reason in reasons:
+            _logger.warning("mail_domain_health_mass_mailing: setting %s", reason)
+        return settings
+
+    def _mail_domain_health_bulk_check_now(self):
+        """Check these mailings within the interactive budget; what the DNS did not answer in time goes on in the
+        background."""
+        unanswered = self._mail_domain_health_bulk_check(INTERACTIVE_BUDGET)
+        unanswered._mail_domain_health_bulk_queue()
+
+    def _mail_domain_health_bulk_check(self, budget: float):
+        """Check each mailing (DNS first, then one write), and return those the DNS did not fully answer about."""
+        settings = self._mail_domain_health_bulk_settings()
+        unanswered = self.browse()
+        for mailing in self.filtered(lambda mailing: mailing.mailing_type == "mail"):
+            started = time.monotonic()
+            values = mailing._mail_domain_health_bulk_values(settings, budget)
+            mailing.sudo().write(values)
+            if values["mail_domain_health_bulk_level"] != "fail" and _unanswered(values):
+                unanswered |= mailing
+            _logger.info(
+                "mail_domain_health_mass_mailing: mailing %s checked in %.3f s: %s",
+                mailing.id,
+                time.monotonic() - started,
+                values["mail_domain_health_bulk_level"],
             )
-        return Markup('<ul class="text-danger mb-2">%s</ul>') % Markup("").join(
-            Markup("<li>%s</li>") % item for item in items
-        )
+        return unanswered
 
-    def _mail_domain_health_receiver_sentences(self, verdict: dict) -> list[str]:
-        env = self.env
-        sentences = []
-        for outcome in verdict.get("receivers", []):
-            rules = ", ".join(render(env, f"bulk.rule.{rule}", {}) for rule in outcome["failed_rules"])
-            sentences.append(env._("%(outcome)s: %(rules)s.", outcome=render(env, outcome["code"], {}), rules=rules))
-        return sentences
+    def _mail_domain_health_bulk_values(self, settings: dict, budget: float) -> dict:
+        self.ensure_one()
+        deadline = time.monotonic() + budget
+        resolver = Resolver(settings["nameservers"] or None, timeout=min(settings["timeout"], budget, 5.0))
+        server, email_from = self._mail_domain_health_bulk_server()
+        address = email_normalize(email_from)
+        values = {
+            "mail_domain_health_bulk_key": self._mail_domain_health_bulk_current_key(),
+            "mail_domain_health_bulk_checked_at": fields.Datetime.now(),
+            "mail_domain_health_bulk_pending": False,
+        }
+        try:
+            path, label = self._mail_domain_health_bulk_path(server, settings, resolver, deadline)
+            verdict = check_bulk(
+                address or email_from or "",
+                path,
+                dkim_selectors=settings["dkim_selectors"],
+                resolver=resolver,
+                timeout=max(deadline - time.monotonic(), 0.1),
+                unsubscribe_headers=self._mail_domain_health_unsubscribe_headers(),
+                reported_messages=self._mail_domain_health_reported_messages(address.rpartition("@")[2])
+                if address
+                else None,
+            )
+        except MailDNSError as error:
+            # A From that is no address: nothing can be sent from it, and the form says why.
+            return {
+                **values,
+                "mail_domain_health_bulk_level": "fail",
+                "mail_domain_health_bulk_result": {"error": str(error), "server": "", "verdict": None},
+            }
+        data = verdict.to_dict()
+        return {
+            **values,
+            "mail_domain_health_bulk_level": LEVEL_OF_STATUS[data["status"]],
+            "mail_domain_health_bulk_result": {"server": label, "verdict": data},
+        }
+
+    @api.model
+    def _cron_mail_domain_health_bulk_check(self):
+        """The background check: the mailings whose save asked for one, and each night those still to be sent,
+        in batches committed one after the other, so that no transaction waits on the DNS for long."""
+        recent = fields.Datetime.now() - RECHECK_AFTER
+        mailings = self.search(
+            [
+                ("mailing_type", "=", "mail"),
+                ("state", "in", ("draft", "in_queue")),
+                "|",
+                "|",
+                ("mail_domain_health_bulk_pending", "=", True),
+                ("mail_domain_health_bulk_checked_at", "=", False),
+                ("mail_domain_health_bulk_checked_at", "<", recent),
+            ],
+            order="mail_domain_health_bulk_pending desc, id",
+        )
+        remaining = len(mailings)
+        for start in range(0, len(mailings), BATCH_SIZE):
+            batch = mailings[start : start + BATCH_SIZE]
+            batch._mail_domain_health_bulk_check(BACKGROUND_BUDGET)
+            remaining -= len(batch)
+            if not self.env["ir.cron"]._commit_progress(len(batch), remaining=remaining):
+                break
+
+
+def _unanswered(values: dict) -> bool:
+    """Whether a rule of the stored verdict is unknown for want of a DNS answer."""
+    verdict = (values.get("mail_domain_health_bulk_result") or {}).get("verdict") or {}
+    return any(rule["status"] == "error" for rule in verdict.get("rules", []))

@@ -18,6 +18,10 @@ class TestMailingTours(HttpCase):
     def setUpClass(cls):
         super().setUpClass()
         serve_test_zones(cls, timeout=5.0)
+        # One-click links over HTTPS, as a production database serves them (Odoo builds them from its base URL).
+        params = cls.env["ir.config_parameter"].sudo()
+        params.set_param("web.base.url", "https://shop.example.test")
+        params.set_param("web.base.url.freeze", "True")
         cls.env["ir.mail_server"].sudo().with_context(active_test=False).search([]).unlink()
         mailing_list = cls.env["mailing.list"].create(
             {"name": "Customers", "contact_ids": [(0, 0, {"name": "Ann", "email": "ann@example.com"})]}

@@ -3,7 +3,7 @@ from markupsafe import Markup
 from odoo import api, fields, models
 from odoo.exceptions import UserError
 
-from odoo.addons.mail_domain_health.tools.findings import render
+from ..tools.bulk_panel import failing_fixes, receiver_sentences
 
 
 class MailingBulkConfirm(models.TransientModel):
@@ -27,12 +27,8 @@ class MailingBulkConfirm(models.TransientModel):
                 if not verdict:
                     parts.append(Markup("<p>%s</p>") % (result.get("error") or mailing.subject or ""))
                     continue
-                sentences = mailing._mail_domain_health_receiver_sentences(verdict)
-                fixes = [
-                    render(self.env, rule["fix"]["code"], rule["fix"]["params"], rule["fix"]["message"])
-                    for rule in verdict["rules"]
-                    if rule["status"] == "fail" and rule.get("fix")
-                ]
+                sentences = receiver_sentences(self.env, verdict)
+                fixes = failing_fixes(self.env, verdict)
                 parts.append(
                     Markup('<p class="fw-bold">%s</p><ul class="text-danger">%s</ul><p>%s</p><ul>%s</ul>')
                     % (

@@ -40,9 +40,7 @@ function screenshot(name, trigger) {
 registry.category("web_tour.tours").add("mail_domain_health_mass_mailing_panel", {
   steps: () => [
     { trigger: PANEL_TAB, run: "click" },
-    screenshot(
-      "mailing-bulk-rules",
-      ".o_mail_domain_health_bulk_panel table.o_mail_domain_health_bulk_rules:visible",
-    ),
+    { trigger: ".o_mail_domain_health_bulk_panel table.o_mail_domain_health_bulk_rules:visible" },
+    screenshot("mailing-bulk-rules", ".o_form_view .o_notebook:visible"),
   ],
 });
