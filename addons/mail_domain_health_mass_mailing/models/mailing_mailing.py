@@ -104,8 +104,13 @@ class MailingMailing(models.Model):
     def _mail_domain_health_bulk_confirmation(self, action: str) -> dict | None:
         """The confirmation dialog when a mailing fails the bulk-sender rules, None to go on. A verdict out of
         date (another From or server since) is checked again first, within the interactive budget."""
+        context = self.env.context
+        # Only the form's buttons ask (they pass mail_domain_health_bulk_guard): code that launches mailings
+        # (other modules, scripts) gets Odoo's behaviour, and no DNS.
+        if not context.get("mail_domain_health_bulk_guard") or context.get("mail_domain_health_bulk_confirmed"):
+            return None
         mailings = self.filtered(lambda mailing: mailing.mailing_type == "mail")
-        if not mailings or self.env.context.get("mail_domain_health_bulk_confirmed"):
+        if not mailings:
             return None
         stale = mailings.filtered(lambda mailing: mailing._mail_domain_health_bulk_stale())
         if stale:

@@ -3,7 +3,7 @@ Marketing, over the tests' zones served by Knot (tests/zones/bulk.test.zone of m
 
 import time
 
-from odoo.tests import TransactionCase, tagged
+from odoo.tests import TransactionCase, new_test_user, tagged
 
 from odoo.addons.mail_domain_health.tests.common import Fault, serve_test_zones
 
@@ -66,7 +66,7 @@ class TestMailingBulkRules(BulkRulesCase):
         self.assertFalse(mailing.mail_domain_health_bulk_level, "a save asks no DNS")
         self.assertTrue(mailing.mail_domain_health_bulk_pending)
 
-        action = mailing.action_launch()
+        action = mailing.with_context(mail_domain_health_bulk_guard=True).action_launch()
 
         self.assertEqual(mailing.state, "draft", "nothing is sent before the confirmation")
         self.assertEqual(mailing.mail_domain_health_bulk_level, "fail")
@@ -83,9 +83,31 @@ class TestMailingBulkRules(BulkRulesCase):
         wizard.action_confirm()
         self.assertEqual(mailing.state, "in_queue", "confirmed, the mailing goes out")
 
+    def test_code_that_launches_a_mailing_gets_odoo_s_behaviour_without_dns(self):
+        # Only the form's buttons ask: other modules and scripts calling action_launch send as in plain Odoo.
+        self.proxy.add_rule("yahoo.com", Fault.DROP)
+        mailing = self.make_mailing("news@yahoo.com")
+        started = time.monotonic()
+        self.assertFalse(mailing.action_launch())
+        self.assertLess(time.monotonic() - started, 0.5, "no DNS asked")
+        self.assertEqual(mailing.state, "in_queue")
+        self.assertFalse(mailing.mail_domain_health_bulk_level)
+
+    def test_a_marketing_user_who_is_no_administrator_meets_the_same_confirmation(self):
+        marketer = new_test_user(
+            self.env, login="mdh_marketer", groups="base.group_user,mass_mailing.group_mass_mailing_user"
+        )
+        mailing = self.make_mailing("news@spf-only.bulk.test").with_user(marketer)
+        action = mailing.with_context(mail_domain_health_bulk_guard=True).action_launch()
+        self.assertEqual(action["res_model"], "mailing.bulk.confirm")
+        wizard = self.env["mailing.bulk.confirm"].with_user(marketer).browse(action["res_id"])
+        self.assertIn("DKIM signature passes", str(wizard.consequences))
+        wizard.action_confirm()
+        self.assertEqual(mailing.state, "in_queue")
+
     def test_schedule_asks_the_same_confirmation(self):
         mailing = self.make_mailing("news@spf-only.bulk.test")
-        action = mailing.action_schedule()
+        action = mailing.with_context(mail_domain_health_bulk_guard=True).action_schedule()
         self.assertEqual(action["res_model"], "mailing.bulk.confirm")
         confirmed = self.env["mailing.bulk.confirm"].browse(action["res_id"]).action_confirm()
         self.assertEqual(confirmed["res_model"], "mailing.mailing.schedule.date", "then the date, as without the check")
@@ -104,7 +126,7 @@ class TestMailingBulkRules(BulkRulesCase):
         mailing = self.checked("Shop News <news@news.bulk.test>")
         self.assertEqual(mailing.mail_domain_health_bulk_level, "pass")
         self.assertIn("move news.bulk.test to p=quarantine", str(mailing.mail_domain_health_bulk_html))
-        self.assertFalse(mailing.action_launch())
+        self.assertFalse(mailing.with_context(mail_domain_health_bulk_guard=True).action_launch())
         self.assertEqual(mailing.state, "in_queue")
 
     def test_one_click_unsubscribe_is_read_from_the_mail_odoo_prepares(self):
@@ -159,7 +181,7 @@ class TestMailingBulkRules(BulkRulesCase):
         self.proxy.add_rule("news.bulk.test", Fault.DROP)
         mailing = self.make_mailing("news@news.bulk.test")
         started = time.monotonic()
-        mailing.action_launch()
+        mailing.with_context(mail_domain_health_bulk_guard=True).action_launch()
         took = time.monotonic() - started
         self.assertLess(took, 2.0)
         self.assertEqual(mailing.mail_domain_health_bulk_level, "warn", "unknown, not failing: no confirmation")
