@@ -17,6 +17,9 @@ from .aggregate import (
 )
 from .aggregate.authenticity import ReportAuthenticity, verify_report_message
 from .aggregate.parse import REPORT_SUFFIXES, sniff
+from .bulk import RULES as BULK_RULES
+from .bulk import SOURCES as BULK_SOURCES
+from .bulk import BulkVerdict, ReverseName, SendingPath, bulk_verdict, check_bulk, forward_confirmed
 from .check import DEFAULT_DOMAIN_TIMEOUT, check_domain, check_domains
 from .dns import Lookup, Outcome, Resolver, parse_nameserver
 from .errors import InvalidNameserver, InvalidProvider, InvalidTarget, MailDNSError
@@ -46,12 +49,15 @@ __all__ = [
     "PLACEHOLDERS",
     "PROVIDERS",
     "PROVIDER_CHOICES",
+    "BULK_RULES",
+    "BULK_SOURCES",
     "REPORT_SUFFIXES",
     "SELF_HOSTED",
     "UNKNOWN_SENDER",
     "AggregateRecord",
     "AggregateReport",
     "Attribution",
+    "BulkVerdict",
     "DomainReport",
     "InvalidNameserver",
     "InvalidProvider",
@@ -65,16 +71,21 @@ __all__ = [
     "ReportAuthenticity",
     "ReportError",
     "Resolver",
+    "ReverseName",
+    "SendingPath",
     "SenderDetection",
     "SmtpServer",
     "Status",
     "address_verdict",
     "attribute_ips",
     "attribute_sources",
+    "bulk_verdict",
+    "check_bulk",
     "check_domain",
     "check_domains",
     "chosen_sender",
     "detect_sender",
+    "forward_confirmed",
     "get_provider",
     "is_free_mail",
     "is_public_dns_name",

@@ -268,6 +268,113 @@ MESSAGES: dict[str, str] = {
     "sender.chosen_self_hosted": _(
         "The sending service is chosen in the settings: a server of your own at %(addresses)s."
     ),
+    # The bulk-sender rules of Gmail, Yahoo and Outlook.com (maildns.bulk): each rule's title, what each receiver
+    # does with mail that breaks them, each rule's findings (bulk.<rule>.<outcome>) and fixes
+    # (bulk.fix.<rule>.<outcome>).
+    "bulk.rule.own_domain": _("From address on a domain you control"),
+    "bulk.rule.spf": _("SPF passes"),
+    "bulk.rule.dkim": _("DKIM signature passes"),
+    "bulk.rule.dmarc": _("DMARC record (p=none at least)"),
+    "bulk.rule.alignment": _("From domain aligned with SPF or DKIM"),
+    "bulk.rule.reverse_dns": _("Forward-confirmed reverse DNS of the sending addresses"),
+    "bulk.rule.tls": _("TLS on the way out"),
+    "bulk.rule.one_click": _("One-click unsubscribe (RFC 8058)"),
+    "bulk.rule.spam_rate": _("Low spam complaint rate"),
+    "bulk.receiver.gmail": _("Gmail rejects this mail or puts it in spam"),
+    "bulk.receiver.yahoo": _("Yahoo Mail rejects this mail or puts it in spam"),
+    "bulk.receiver.outlook": _("Outlook.com puts this mail in Junk, and may reject it (550 5.7.515)"),
+    "bulk.own_domain.pass": _("%(address)s is on %(domain)s, which is not a public email service."),
+    "bulk.own_domain.free_mail": _(
+        "%(address)s is on %(domain)s, a public email service whose DMARC policy makes receivers refuse mail "
+        "sent as it from anywhere else."
+    ),
+    "bulk.fix.own_domain.free_mail": _("Send the mailing from an address on a domain of your own, not on %(domain)s."),
+    "bulk.spf.pass": _("The SPF record of %(domain)s authorizes %(provider)s."),
+    "bulk.spf.fail": _("The SPF record of %(domain)s does not authorize %(provider)s, which sends this mailing."),
+    "bulk.fix.spf.fail": _("Publish the SPF record of %(domain)s given below, which authorizes %(provider)s."),
+    "bulk.spf.unknown": _(
+        "The SPF of %(domain)s could not be told: the DNS did not answer, or the sending server's addresses are "
+        "not known."
+    ),
+    "bulk.dkim.pass": _("%(provider)s signs the mail of %(domain)s with a DKIM key published in its DNS."),
+    "bulk.dkim.warn": _("%(provider)s signs the mail of %(domain)s with DKIM, but the key has a weakness."),
+    "bulk.fix.dkim.warn": _(
+        "See the DKIM findings of %(domain)s for %(provider)s, and fix them before they break signing."
+    ),
+    "bulk.dkim.fail": _("No working DKIM key of %(domain)s for %(provider)s: bulk senders need DKIM as well as SPF."),
+    "bulk.fix.dkim.fail": _(
+        "Set up DKIM signing of %(domain)s with %(provider)s and publish its key (the record below, where one is "
+        "given)."
+    ),
+    "bulk.dkim.unknown": _("The DKIM of %(domain)s could not be told: the DNS did not answer."),
+    "bulk.dmarc.pass": _("%(domain)s publishes a DMARC record, with the policy %(policy)s."),
+    "bulk.dmarc.policy_none": _("%(domain)s publishes a DMARC record with p=none: enough for the bulk-sender rules."),
+    "bulk.fix.dmarc.policy_none": _(
+        "Advice: once the DMARC reports show that all your mail passes, move %(domain)s to p=quarantine, then "
+        "p=reject, so that no one else can send as it."
+    ),
+    "bulk.dmarc.missing": _("%(domain)s publishes no usable DMARC record."),
+    "bulk.fix.dmarc.missing": _("Publish a DMARC record for %(domain)s (v=DMARC1; p=none at least, given below)."),
+    "bulk.dmarc.unknown": _("The DMARC of %(domain)s could not be told: the DNS did not answer."),
+    "bulk.alignment.pass": _(
+        "Mail from %(provider)s passes the DMARC of %(domain)s: SPF or DKIM is aligned with the From."
+    ),
+    "bulk.alignment.fail": _(
+        "Mail from %(provider)s passes neither SPF nor DKIM aligned with %(domain)s: it fails DMARC."
+    ),
+    "bulk.fix.alignment.fail": _(
+        "Authorize %(provider)s in the SPF of %(domain)s and have it sign with a DKIM key of %(domain)s."
+    ),
+    "bulk.alignment.unknown": _(
+        "Whether mail passes the DMARC of %(domain)s could not be told: the DNS did not answer."
+    ),
+    "bulk.reverse_dns.provider": _("%(provider)s sends from its own servers, whose reverse DNS it keeps."),
+    "bulk.reverse_dns.pass": _("Every sending address has a reverse name that resolves back to it: %(addresses)s."),
+    "bulk.reverse_dns.fail": _(
+        "These sending addresses have no reverse name, or one that does not resolve back to them: %(addresses)s."
+    ),
+    "bulk.fix.reverse_dns.fail": _(
+        "Ask whoever runs these addresses (your hosting provider) for a PTR record naming a host whose A or AAAA "
+        "record gives the address back: %(addresses)s."
+    ),
+    "bulk.reverse_dns.no_addresses": _(
+        "The public addresses of your mail server are not known: their reverse DNS could not be checked."
+    ),
+    "bulk.fix.reverse_dns.no_addresses": _(
+        "Give the public addresses your mail server sends from in the mail domain settings."
+    ),
+    "bulk.reverse_dns.no_answer": _("The reverse DNS of %(addresses)s could not be told: the DNS did not answer."),
+    "bulk.tls.pass": _("Odoo hands the mail to %(server)s over an encrypted connection."),
+    "bulk.tls.none": _("Odoo hands the mail to %(server)s without encryption (no TLS)."),
+    "bulk.fix.tls.none": _("Set the outgoing mail server %(server)s to use TLS (STARTTLS or SSL/TLS)."),
+    "bulk.tls.unknown": _("Whether %(server)s uses TLS cannot be seen from here."),
+    "bulk.one_click.pass": _(
+        "The mail carries List-Unsubscribe with an HTTPS link and List-Unsubscribe-Post: List-Unsubscribe=One-Click."
+    ),
+    "bulk.one_click.missing": _(
+        "The mail as Odoo prepares it lacks the one-click unsubscribe headers (List-Unsubscribe with an HTTPS "
+        "link, List-Unsubscribe-Post: List-Unsubscribe=One-Click)."
+    ),
+    "bulk.fix.one_click.missing": _(
+        "Send marketing mail through Email Marketing, which adds the one-click unsubscribe headers, and keep the "
+        "unsubscribe link in the body."
+    ),
+    "bulk.one_click.not_https": _(
+        "The mail carries the one-click unsubscribe headers, but their link is not HTTPS: RFC 8058 requires an "
+        "HTTPS link, and receivers ignore the others."
+    ),
+    "bulk.fix.one_click.not_https": _(
+        "Serve Odoo over HTTPS and set its base URL (the system parameter web.base.url) to its https:// address."
+    ),
+    "bulk.one_click.unchecked": _("The headers of this mailing's mail have not been checked yet."),
+    "bulk.spam_rate.unknown": _(
+        "DNS cannot tell the share of your mail that recipients report as spam: read it in %(tools)s, and keep it "
+        "under 0.1%%, never at 0.3%%."
+    ),
+    "bulk.spam_rate.reported": _(
+        "DNS cannot tell the share of your mail that recipients report as spam: read it in %(tools)s, and keep it "
+        "under 0.1%%, never at 0.3%%. Messages receivers reported in DMARC reports (30 days): %(receivers)s."
+    ),
 }
 
 _PLACEHOLDER = re.compile(r"%\((\w+)\)s")
