@@ -124,7 +124,15 @@ class TestAdministratorTours(DomainHealthHttpCase):
                 self.env["mail.dmarc.report"]
                 .sudo()
                 .create(
-                    {"name": f"Report on {name}", "org_name": "google.com", "report_id": name, "check_id": check.id}
+                    {
+                        "name": f"Report on {name}",
+                        "org_name": "google.com",
+                        "report_id": name,
+                        "check_id": check.id,
+                        # Only a verified reporter's figures are shown.
+                        "authenticity": "verified",
+                        "signer_domain": "google.com",
+                    }
                 )
             )
             self.env["mail.dmarc.report.row"].sudo().create(
@@ -136,6 +144,7 @@ class TestAdministratorTours(DomainHealthHttpCase):
                     "messages": 10,
                     "passed_messages": 10,
                     "result": "pass",
+                    "verified": True,
                 }
             )
         self.start_tour("/odoo/settings", "mail_domain_health_every_button", login="admin")
