@@ -176,13 +176,24 @@ class MailDmarcReport(models.Model):
         owned = self._receiving_domains(defaults.get("alias_domain_id"))
         created = failed = known = self.browse()
         read_names = set()
-        for name, data in files[bounds["dmarc_max_files"] :]:
+        left_out = files[bounds["dmarc_max_files"] :]
+        if left_out:
+            # One record for all the files left out: thousands of tiny attachments make one row, not thousands.
             reason = self.env._(
-                "The message holds more than %(limit)s report files: this one was not read.",
+                "The message holds more than %(limit)s report files: %(count)s were not read (%(names)s).",
                 limit=bounds["dmarc_max_files"],
+                count=len(left_out),
+                names=", ".join(name for name, _data in left_out[:5]) + (", …" if len(left_out) > 5 else ""),
             )
-            failed |= self._create_failed(defaults, subject, name, data, reason, bounds)
+            failed |= self._create_failed(defaults, subject, left_out[0][0], left_out[0][1], reason, bounds)
+        # What is left of the sender's reports of the day, spent by each record this message makes.
+        quota = bounds["dmarc_max_sender_reports"] - self._sender_reports_today(sender)
         for name, data in files[: bounds["dmarc_max_files"]]:
+            if len(created) + len(failed) >= quota:
+                _logger.info(
+                    "mail_domain_health: %s reached its reports of the day; the rest of its message is not read", sender
+                )
+                break
             try:
                 reports = parse_report(data, filename=name)
             except ReportError as error:
@@ -198,6 +209,8 @@ class MailDmarcReport(models.Model):
                     domains=", ".join(foreign[:5]),
                 )
                 failed |= self._create_failed(defaults, subject, name, data, reason, bounds)
+            # A zip may hold many reports: no more of them than the sender has left today.
+            ours = ours[: max(quota - len(created) - len(failed), 0)]
             if ours:
                 new, existing = self._create_reports(
                     ours, {**defaults, "raw_message": base64.b64encode(original)}, bounds

@@ -986,6 +986,8 @@ class MailDomainCheck(models.Model):
         A transaction that wrote or locked no row has no transaction id yet (PostgreSQL assigns one at the first
         write or row lock): it holds nothing another could wait on. Otherwise only a cursor of the same
         connection is safe, which is what the registry gives in Odoo's test mode."""
+        # Writes still in the ORM's cache hold no row yet, but will before this transaction ends.
+        self.env.flush_all()
         self.env.cr.execute(SQL("SELECT txid_current_if_assigned() IS NULL, pg_backend_pid()"))
         holds_nothing, own_pid = self.env.cr.fetchone()
         if holds_nothing:

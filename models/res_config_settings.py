@@ -277,6 +277,8 @@ class ResConfigSettings(models.TransientModel):
     def set_values(self):
         # Every verdict depends on these: a change of one has the domains checked again (mail.domain.check).
         # Compared as the checks read them: "5" and "5.0" seconds are the same timeout.
+        if not self.env.su:
+            self._check_mail_domain_health_company()
         before = self._mail_domain_health_sending_settings()
         result = super().set_values()
         after = self._mail_domain_health_sending_settings()
@@ -321,6 +323,13 @@ class ResConfigSettings(models.TransientModel):
             records._check_mail_domain_health_company()
         return records
 
+    def write(self, vals):
+        # The same guard on a record saved again with another company (web_save sends company_id too).
+        result = super().write(vals)
+        if not self.env.su and "company_id" in vals:
+            self._check_mail_domain_health_company()
+        return result
+
     def _check_mail_domain_health_company(self):
         foreign = self.company_id - self.env.user.company_ids
         if foreign:
@@ -360,6 +369,7 @@ class ResConfigSettings(models.TransientModel):
     def action_open_mail_domain_health_relay_fix(self):
         """The fixes for every contact whose relayed mail is refused or junked, applied only once confirmed."""
         self.ensure_one()
+        self._check_mail_domain_health_company()
         Check = self.env["mail.domain.check"]
         Check._check_mail_domain_health_access()
         failing = Check._relay_failing_names(self.company_id)

@@ -214,13 +214,24 @@ class TestFloodBounds(DmarcReportCase):
         ]
         self.receive(report_message(files))
         self.assertEqual(self.Report.search_count([("state", "=", "ok")]), 2)
+        # One record says which files were left out, however many there are.
         refused = self.Report.search([("state", "=", "failed")])
-        self.assertEqual(sorted(refused.mapped("raw_filename")), ["r2.xml", "r3.xml"])
-        self.assertTrue(all("more than 2 report files" in reason for reason in refused.mapped("failure_reason")))
+        self.assertEqual(len(refused), 1)
+        self.assertIn("more than 2 report files: 2 were not read (r2.xml, r3.xml)", refused.failure_reason)
         (message,) = self.Report.search([("state", "=", "ok")], order="id", limit=1).message_ids.filtered(
             lambda message: message.message_type == "email"
         )
         self.assertEqual(sorted(message.attachment_ids.mapped("name")), ["r0.xml", "r1.xml"])
+
+    def test_one_message_spends_no_more_than_the_reports_its_sender_has_left_today(self):
+        # The daily bound holds inside a message too: five files from a sender with three reports left.
+        self.env["ir.config_parameter"].sudo().set_param("mail_domain_health.dmarc_max_sender_reports", "3")
+        files = [
+            (f"r{index}.xml", sample_xml("yahoo", days_ago=1, report_id=f"quota-{index}"), "application/xml")
+            for index in range(5)
+        ]
+        self.receive(report_message(files))
+        self.assertEqual(self.Report.search_count([]), 3)
 
     def test_a_report_over_the_rows_kept_is_kept_as_totals_by_source(self):
         self.env["ir.config_parameter"].sudo().set_param("mail_domain_health.dmarc_max_rows", "2")

@@ -156,3 +156,19 @@ class TestRpcAccess(HttpCase):
             {"specification": {"company_id": {}}},
         )
         self.assertEqual(saved[0]["company_id"], self.company_a.id)
+        # Nor by saving the own company's settings again with B's company: a write is guarded as a create is.
+        for method, args in (
+            ("web_save", [[saved[0]["id"]], {"company_id": self.company_b.id}]),
+            ("write", [[saved[0]["id"]], {"company_id": self.company_b.id}]),
+        ):
+            with self.subTest(method=method):
+                self.assertEqual(
+                    self._refused(
+                        "mdh_rpc_admin_a",
+                        "res.config.settings",
+                        method,
+                        args,
+                        {"specification": {"mail_domain_health_records": {}}} if method == "web_save" else {},
+                    ),
+                    "odoo.exceptions.AccessError",
+                )
