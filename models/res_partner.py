@@ -4,7 +4,7 @@ from odoo.fields import Domain
 from ..maildns import MailDNSError, address_verdict
 from ..tools.addresses import email_domain
 from ..tools.check_settings import PREFIX, is_on
-from ..tools.findings import render
+from ..tools.findings import readable, render
 from ..tools.relay import REWRITTEN_CODE, relay_failures
 
 
@@ -135,14 +135,14 @@ class ResPartner(models.Model):
         if problem.code == "address.dmarc_reject":
             return self.env._(
                 "The DMARC policy of %(domain)s is reject: receivers refuse the messages Odoo relays as %(address)s.",
-                domain=params["domain"],
-                address=params["address"],
+                domain=readable("domain", params["domain"]),
+                address=readable("address", params["address"]),
             )
         if problem.code == "address.dmarc_quarantine":
             return self.env._(
                 "The DMARC policy of %(domain)s is quarantine: the messages Odoo relays as %(address)s land in spam.",
-                domain=params["domain"],
-                address=params["address"],
+                domain=readable("domain", params["domain"]),
+                address=readable("address", params["address"]),
             )
         return render(self.env, problem.code, problem.params)
 

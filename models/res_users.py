@@ -3,7 +3,7 @@ from odoo.tools import SQL
 
 from ..maildns import MailDNSError, Status, address_verdict
 from ..tools.addresses import ascii_or_none, email_domain
-from ..tools.findings import render, worst_first
+from ..tools.findings import readable, render, worst_first
 from ..tools.sql import email_domain_sql
 
 # What a banner says about a user, from the severity of the worst finding.
@@ -168,14 +168,14 @@ class ResUsers(models.Model):
         if free_mail and code == "address.dmarc_reject":
             return self.env._(
                 "The DMARC policy of %(domain)s is reject: receivers refuse mail that Odoo sends as %(address)s.",
-                domain=params["domain"],
-                address=params["address"],
+                domain=readable("domain", params["domain"]),
+                address=readable("address", params["address"]),
             )
         if free_mail and code == "address.dmarc_quarantine":
             return self.env._(
                 "The DMARC policy of %(domain)s is quarantine: mail that Odoo sends as %(address)s lands in spam.",
-                domain=params["domain"],
-                address=params["address"],
+                domain=readable("domain", params["domain"]),
+                address=readable("address", params["address"]),
             )
         return render(self.env, code, params)
 

@@ -163,6 +163,19 @@ class TestAdviceThatFitsTheReader(MailDomainHealthCase):
         self.assertIn("receivers refuse the messages Odoo relays as jane.doe@yahoo.com", warning)
         self.assertNotIn("user", warning)
 
+    def test_a_contact_on_an_internationalized_domain_is_shown_as_written(self):
+        self.env["ir.config_parameter"].sudo().set_param("mail_domain_health.check_partners", "True")
+        self.company_good.alias_domain_id.default_from = False
+        self.env["ir.mail_server"].sudo().create({"name": "Company relay", "smtp_host": "smtp.example.net"})
+        with self.enter_registry_test_mode():
+            self.env["mail.domain.check"]._check_now(["bäckerei-müller.check.test"])
+        address = "anna@bäckerei-müller.check.test"
+        anna = self.env["res.partner"].create({"name": "Anna", "email": address})
+        warning = anna.mail_domain_health_relay_warning
+        self.assertIn("The DMARC policy of bäckerei-müller.check.test is reject: receivers refuse", warning)
+        self.assertIn(address, warning)
+        self.assertNotIn("xn--", warning)
+
     def test_a_user_on_a_public_service_is_not_told_to_authorize_odoo(self):
         self.company_good.alias_domain_id.default_from = False
         self.env["ir.mail_server"].sudo().create({"name": "Company relay", "smtp_host": "smtp.example.net"})
