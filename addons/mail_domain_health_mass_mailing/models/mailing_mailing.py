@@ -26,7 +26,7 @@ _logger = logging.getLogger(__name__)
 # The stored level of a mailing against the bulk-sender rules, for lists and filters: a rule the DNS could not
 # tell about is a warning (the mail may well fail), information is no warning.
 BULK_LEVELS = [("pass", "Pass"), ("warn", "Warning"), ("fail", "Fail")]
-LEVEL_OF_STATUS = {"pass": "pass", "info": "pass", "warn": "warn", "error": "warn", "fail": "fail"}
+LEVEL_OF_STATUS = {"pass": "pass", "info": "pass", "warn": "warn", "error": "warn", "unknown": "warn", "fail": "fail"}
 # What changes which way the mailing's mail goes out, or the mail Odoo prepares for it: a save of these
 # marks the stored verdict as out of date and hands the new check to the background.
 BULK_INPUTS = {"email_from", "mail_server_id", "mailing_type", "mailing_model_id"}
@@ -85,7 +85,9 @@ class MailingMailing(models.Model):
 
     def _mail_domain_health_bulk_queue(self):
         """Hand the check of these mailings to the background: no DNS inside a save."""
-        mailings = self.filtered(lambda mailing: mailing.mailing_type == "mail" and mailing.state != "done")
+        mailings = self.filtered(
+            lambda mailing: mailing.mailing_type == "mail" and mailing.state in ("draft", "in_queue")
+        )
         if not mailings:
             return
         mailings.sudo().write({"mail_domain_health_bulk_pending": True})
