@@ -296,7 +296,8 @@ def _dkim(report: DomainReport, provider: Provider) -> _Result:
     status = report.dkim.status
     if status == Status.PASS:
         return _result("dkim", Status.PASS, "pass", params)
-    if status == Status.ERROR:
+    if status in (Status.ERROR, Status.UNKNOWN):
+        # An unknown selector is not a missing key: say it could not be checked, not "publish a key".
         return _unknown("dkim", report.domain)
     if status == Status.WARN:
         return _result("dkim", Status.WARN, "warn", params, params)
@@ -320,7 +321,7 @@ def _alignment(report: DomainReport, provider: Provider) -> _Result:
     params = {"domain": report.domain, "provider": provider.label}
     if report.dmarc.provider_can_pass:
         return _result("alignment", Status.PASS, "pass", params)
-    if report.dmarc.provider_can_pass is None and report.status == Status.ERROR:
+    if report.dmarc.provider_can_pass is None and report.status in (Status.ERROR, Status.UNKNOWN):
         return _unknown("alignment", report.domain)
     return _result("alignment", Status.FAIL, "fail", params, params)
 

@@ -231,3 +231,11 @@ def test_every_bulk_sentence_is_used_with_exactly_its_params(zone_server, resolv
     titles = {f"bulk.rule.{rule.key}" for rule in BULK_RULES}
     expected = {code for code in MESSAGES if code.startswith("bulk.")} - titles
     assert set(used) == expected
+
+
+def test_an_unknown_sender_or_selector_is_unknown_never_a_failure(resolver):
+    unknown = check_domain("news@news.bulk.test", provider="unknown", resolver=resolver)
+    verdict = bulk_verdict(unknown, SendingPath("unknown"))
+    for rule in ("dkim", "alignment"):
+        assert verdict.rule(rule).finding.code == f"bulk.{rule}.unknown", rule
+        assert verdict.rule(rule).status != Status.FAIL, rule
