@@ -5,7 +5,7 @@ from datetime import timedelta
 from markupsafe import Markup
 
 from odoo import api, fields, models
-from odoo.tools import email_normalize
+from odoo.tools import email_normalize, format_datetime
 
 from odoo.addons.mail_domain_health.maildns import (
     PROVIDERS,
@@ -168,8 +168,8 @@ class MailingMailing(models.Model):
             % env._("From %(address)s, sent through %(server)s.", address=verdict["address"], server=result["server"])
         )
         parts += [receivers_html(env, verdict), rules_table(env, verdict), records_html(env, verdict)]
-        checked = fields.Datetime.context_timestamp(self, self.mail_domain_health_bulk_checked_at)
-        date = fields.Datetime.to_string(checked)
+        # In the reader's own time zone and language format, not the server's ISO string.
+        date = format_datetime(env, self.mail_domain_health_bulk_checked_at)
         note = env._("Checked on %(date)s.", date=date)
         if self._mail_domain_health_bulk_stale():
             note = env._("Checked on %(date)s, for another From or server: use Check now.", date=date)
