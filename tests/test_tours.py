@@ -254,28 +254,32 @@ class TestAdministratorTours(DomainHealthHttpCase):
                 self.start_tour(url, "mail_domain_health_french_screens", login=admin.login)
 
 
+def capture_screenshots(case, tour: str, url: str, login: str = "admin") -> dict[str, bytes]:
+    """Run `tour` in `case`, taking a screenshot each time it logs "mdh-screenshot NAME"; the PNGs by name."""
+    taken: dict[str, bytes] = {}
+    original = ChromeBrowser._handle_console
+
+    def handle_console(browser, type, args=None, *rest, **kwargs):
+        text = str((args or [{}])[0].get("value", ""))
+        if type == "log" and text.startswith("mdh-screenshot "):
+            name = text.split(" ", 1)[1]
+            future = browser._websocket_send("Page.captureScreenshot", with_future=True)
+            future.add_done_callback(lambda done: taken.__setitem__(name, base64.b64decode(done.result()["data"])))
+            return None
+        return original(browser, type, args, *rest, **kwargs)
+
+    with patch.object(ChromeBrowser, "_handle_console", handle_console):
+        case.start_tour(url, tour, login=login)
+    return taken
+
+
 @tagged("post_install", "-at_install")
 class TestScreenshots(DomainHealthHttpCase):
     """The README's screenshots, taken by the tours of this run: into MDH_SCREENSHOTS (docs/screenshots to
     refresh the README's), else into a temporary folder, where the test checks they were written."""
 
     def _capture(self, tour: str, url: str, login: str = "admin") -> dict[str, bytes]:
-        """Run `tour`, taking a screenshot each time it logs "mdh-screenshot NAME"; the PNGs by name."""
-        taken: dict[str, bytes] = {}
-        original = ChromeBrowser._handle_console
-
-        def handle_console(browser, type, args=None, *rest, **kwargs):
-            text = str((args or [{}])[0].get("value", ""))
-            if type == "log" and text.startswith("mdh-screenshot "):
-                name = text.split(" ", 1)[1]
-                future = browser._websocket_send("Page.captureScreenshot", with_future=True)
-                future.add_done_callback(lambda done: taken.__setitem__(name, base64.b64decode(done.result()["data"])))
-                return None
-            return original(browser, type, args, *rest, **kwargs)
-
-        with patch.object(ChromeBrowser, "_handle_console", handle_console):
-            self.start_tour(url, tour, login=login)
-        return taken
+        return capture_screenshots(self, tour, url, login)
 
     def test_the_readme_screenshots(self):
         folder = Path(os.environ.get("MDH_SCREENSHOTS") or tempfile.mkdtemp(prefix="mdh-screens-"))

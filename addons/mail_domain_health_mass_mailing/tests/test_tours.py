@@ -1,15 +1,13 @@
 """The mailing form, walked by Odoo's tour framework in headless Chromium, over the tests' DNS."""
 
-import base64
 import os
 import tempfile
 from pathlib import Path
-from unittest.mock import patch
 
 from odoo.tests import HttpCase, tagged
-from odoo.tests.common import ChromeBrowser
 
 from odoo.addons.mail_domain_health.tests.common import serve_test_zones
+from odoo.addons.mail_domain_health.tests.test_tours import capture_screenshots
 
 
 @tagged("post_install", "-at_install")
@@ -47,20 +45,7 @@ class TestMailingTours(HttpCase):
         folder = Path(os.environ.get("MDH_SCREENSHOTS") or tempfile.mkdtemp(prefix="mdh-screens-"))
         folder.mkdir(parents=True, exist_ok=True)
         self.mailing.action_mail_domain_health_bulk_check()
-        taken: dict[str, bytes] = {}
-        original = ChromeBrowser._handle_console
-
-        def handle_console(browser, type, args=None, *rest, **kwargs):
-            text = str((args or [{}])[0].get("value", ""))
-            if type == "log" and text.startswith("mdh-screenshot "):
-                name = text.split(" ", 1)[1]
-                future = browser._websocket_send("Page.captureScreenshot", with_future=True)
-                future.add_done_callback(lambda done: taken.__setitem__(name, base64.b64decode(done.result()["data"])))
-                return None
-            return original(browser, type, args, *rest, **kwargs)
-
-        with patch.object(ChromeBrowser, "_handle_console", handle_console):
-            self.start_tour(self.url, "mail_domain_health_mass_mailing_panel", login="admin")
+        taken = capture_screenshots(self, "mail_domain_health_mass_mailing_panel", self.url)
         self.assertTrue(taken.get("mailing-bulk-rules", b"").startswith(b"\x89PNG"), "no screenshot of the panel")
         (folder / "mailing-bulk-rules.png").write_bytes(taken["mailing-bulk-rules"])
         self._logger.info("screenshot written to %s", folder)
