@@ -2,7 +2,7 @@
     "name": "Mail Domain Health",
     "summary": "Check SPF, DKIM and DMARC of the domains Odoo sends mail from, "
     "and warn about addresses Odoo cannot send as",
-    "version": "19.0.1.0.0",
+    "version": "19.0.1.1.0",
     "category": "Productivity/Discuss",
     "website": "https://github.com/mail-domain-health/mail_domain_health",
     "author": "Mail Domain Health contributors",
@@ -14,6 +14,7 @@
         "security/mail_domain_health_security.xml",
         "security/ir.model.access.csv",
         "data/ir_cron_data.xml",
+        "data/mail_domain_check_state_data.xml",
         "views/mail_domain_check_views.xml",
         "views/mail_dmarc_report_views.xml",
         "views/res_config_settings_views.xml",

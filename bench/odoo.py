@@ -193,9 +193,10 @@ def _round(
             import json
             env["mail.domain.check"].search([]).unlink()
             env.cr.commit()
-            from odoo.addons.mail_domain_health.models.mail_domain_check import BATCH_SIZE
+            from dataclasses import replace
+            from odoo.addons.mail_domain_health.models.mail_domain_check_nightly import BATCH_SIZE
             Check = env["mail.domain.check"]
-            names = Check._domains_to_check({**Check._get_check_settings(), "check_partners": True})
+            names = Check._domains_to_check(replace(Check._get_check_settings(), check_partners=True))
             print("MDH-DOMAINS", json.dumps(names), flush=True)
             print("MDH-BATCH-SIZE", BATCH_SIZE, flush=True)
             """

@@ -4,6 +4,9 @@ from ..tools.dmarc_reports import SOURCES
 
 
 class MailDmarcReportRow(models.Model):
+    """One row of a DMARC aggregate report: what a receiver saw from one source IP on one day, and who that
+    source is."""
+
     _name = "mail.dmarc.report.row"
     _description = "DMARC Aggregate Report Row"
     _order = "date desc, report_id, messages desc, id"

@@ -6,6 +6,9 @@ from .mail_domain_check import STATUSES
 
 
 class MailDomainCheckProblem(models.Model):
+    """One finding of a domain's check, as the engine gave it: a code, its params and a status, rendered in
+    the reader's language when shown."""
+
     _name = "mail.domain.check.problem"
     _description = "Mail Domain Check Problem"
     _order = "check_id, sequence, id"

@@ -5,6 +5,8 @@ ORIGINAL_MESSAGE = "mail_domain_health_original"
 
 
 class MailThread(models.AbstractModel):
+    """The mail gateway's side of the DMARC reports' alias: the original message kept for the reporter's signature."""
+
     _inherit = "mail.thread"
 
     @api.model

@@ -1,13 +1,15 @@
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError
 
-from ..maildns import is_public_dns_name, worst
+from ..maildns import worst
 from ..tools.addresses import ascii_or_none, email_domain
-from .mail_dmarc_report import ALIAS_NAME
+from .mail_dmarc_report_intake import ALIAS_NAME
 from .mail_domain_check import STATUSES
 
 
 class ResCompany(models.Model):
+    """A company's mail domains (its alias domain and default From), their checks, and its alias for DMARC reports."""
+
     _inherit = "res.company"
 
     mail_domain_check_id = fields.Many2one(
@@ -106,21 +108,26 @@ class ResCompany(models.Model):
             )
         )
 
+    def _mail_domain_health_domains(self) -> list[str]:
+        """The mail domains of these companies (A-labels, each once, in order): each one's alias domain, which
+        its bounce address uses, then its default From's domain. A name that is no domain is left out."""
+        names = []
+        for company in self.sudo():
+            for name in (ascii_or_none(company.alias_domain_id.name), email_domain(company.default_from_email)):
+                if name and name not in names:
+                    names.append(name)
+        return names
+
     def _check_dmarc_domains(self):
         """Check the domains of these companies now, as Check now does (what the DNS does not answer within a
         couple of seconds goes on in the background): the DMARC record to publish then sends the reports to their
         new alias."""
         settings = self.env["mail.domain.check"]._get_check_settings(with_sender=False)
-        names = {
-            name
-            for company in self
-            for name in (ascii_or_none(company.alias_domain_id.name), email_domain(company.default_from_email))
-            if name and is_public_dns_name(name, settings["private_suffixes"])
-        }
+        names = settings.public_names(self._mail_domain_health_domains())
         if names:
             # Run inside the save that turned the reports on: _check_now() leaves the check to the background
             # when the save holds the domains' rows.
-            self.env["mail.domain.check"]._check_now(sorted(names), interactive=True)
+            self.env["mail.domain.check"]._check_now(names, interactive=True)
 
     def _create_dmarc_alias(self, Alias):
         self.ensure_one()
@@ -149,16 +156,13 @@ class ResCompany(models.Model):
     @api.depends("alias_domain_id.name", "default_from_email")
     @api.depends_context("uid")
     def _compute_mail_domain_check_ids(self):
-        names = set(self.mapped("alias_domain_id.name")) | {
-            email_domain(email) for email in self.mapped("default_from_email")
-        }
-        checks = self.env["mail.domain.check"].search([("name", "in", [name for name in names if name])])
-        by_name = {check.name: check for check in checks}
+        by_name = self.env["mail.domain.check"]._checks_by_name(self._mail_domain_health_domains())
         for company in self:
-            alias_check = by_name.get(company.alias_domain_id.name, self.env["mail.domain.check"])
+            alias_domain = ascii_or_none(company.sudo().alias_domain_id.name)
+            alias_check = by_name.get(alias_domain, self.env["mail.domain.check"])
             from_domain = email_domain(company.default_from_email)
             from_check = self.env["mail.domain.check"]
-            if from_domain and from_domain != company.alias_domain_id.name:
+            if from_domain and from_domain != alias_domain:
                 from_check = by_name.get(from_domain, from_check)
             company.mail_domain_check_id = alias_check
             company.mail_default_from_check_id = from_check
@@ -189,7 +193,4 @@ class ResCompany(models.Model):
         checks._check_mail_domain_health_access()
         if not self.env.su and self - self.env.user.company_ids:
             raise AccessError(self.env._("You may only check the domains of the companies you belong to."))
-        names = set(self.mapped("alias_domain_id.name")) | {
-            email_domain(email) for email in self.mapped("default_from_email")
-        }
-        return checks._check_now_action([name for name in names if name])
+        return checks._check_now_action(self._mail_domain_health_domains())

@@ -3,9 +3,11 @@ from odoo.exceptions import AccessError, ValidationError
 
 from ..maildns import DEFAULT_DOMAIN_TIMEOUT, PROVIDER_CHOICES
 from ..tools.addresses import split_list
+from ..tools.check_settings import KEYS as SETTING_KEYS
 from ..tools.check_settings import (
     MAX_TIMEOUT,
     PREFIX,
+    CheckSettings,
     is_dkim_selector,
     is_ip_address,
     is_nameserver_address,
@@ -29,11 +31,11 @@ from ..tools.dmarc_reports import (
     is_message_count,
     is_percent,
 )
-from .mail_domain_check import SETTINGS_CHANGED_ANY
+from .mail_domain_check_state import SETTINGS_CHANGED_ANY
 
-# The settings every verdict depends on, as read_check_settings() names them, and the change each one is.
+# The settings every verdict depends on, as CheckSettings names them, and the change each one is.
 SENDING_SETTINGS = {
-    "provider_setting": "provider",
+    "provider": "provider",
     "own_addresses": "own_addresses",
     "dkim_selectors": "dkim_selector",
     "nameservers": "nameservers",
@@ -42,6 +44,8 @@ SENDING_SETTINGS = {
 
 
 class ResConfigSettings(models.TransientModel):
+    """The Settings block: the company's domains and the records to publish, and how domains are checked, validated."""
+
     _inherit = "res.config.settings"
 
     # The company's alias domain result, shown read-only in the Emails block.
@@ -282,16 +286,15 @@ class ResConfigSettings(models.TransientModel):
         before = self._mail_domain_health_sending_settings()
         result = super().set_values()
         after = self._mail_domain_health_sending_settings()
-        changed = [key for key in SENDING_SETTINGS if before[key] != after[key]]
+        changed = [key for key in SENDING_SETTINGS if getattr(before, key) != getattr(after, key)]
         if changed:
             what = SENDING_SETTINGS[changed[0]] if len(changed) == 1 else SETTINGS_CHANGED_ANY
             self.env["mail.domain.check"]._sending_settings_changed(what)
         return result
 
-    def _mail_domain_health_sending_settings(self) -> dict:
+    def _mail_domain_health_sending_settings(self) -> CheckSettings:
         params = self.env["ir.config_parameter"].sudo()
-        keys = ("provider", "own_addresses", "dkim_selector", "nameservers", "timeout")
-        settings, _ = read_check_settings({key: params.get_param(PREFIX + key) for key in keys})
+        settings, _ = read_check_settings({key: params.get_param(PREFIX + key) for key in SETTING_KEYS})
         return settings
 
     @api.constrains(

@@ -1,5 +1,6 @@
 from odoo import api, fields, models
 from odoo.fields import Domain
+from odoo.tools import SQL
 
 from ..maildns import MailDNSError, address_verdict
 from ..tools.addresses import email_domain
@@ -9,6 +10,8 @@ from ..tools.relay import REWRITTEN_CODE, relay_failures
 
 
 class ResPartner(models.Model):
+    """Contacts whose mail Odoo relays under their own address: the banner, the filter and the fixes."""
+
     _inherit = "res.partner"
 
     # Stored and indexed: the relayed-mail filter, the counts and the fixes find contacts by it, and a plain column
@@ -67,7 +70,7 @@ class ResPartner(models.Model):
         information line when Odoo's notifications address is what gets it delivered."""
         self.ensure_one()
         address = self.email_normalized
-        preview = self.env["mail.domain.check"]._sending_preview(address, self.env.company)
+        preview = self.env["ir.mail_server"]._mail_domain_health_preview(address, self.env.company)
         try:
             verdict = address_verdict(
                 address,
@@ -77,7 +80,7 @@ class ResPartner(models.Model):
             )
         except MailDNSError:
             return
-        server = preview.server_name or self.env["mail.domain.check"]._configuration_server_name()
+        server = preview.server_name or self.env["ir.mail_server"]._mail_domain_health_configuration_server_name()
         failures = relay_failures(verdict)
         if failures:
             lines = [self._mail_domain_health_relay_finding(problem) for problem in failures]
@@ -184,6 +187,12 @@ class ResPartner(models.Model):
     def _mail_domain_health_contacts_checked(self) -> bool:
         """Whether the setting "Check contacts' domains" is on: without it, nothing is said about contacts."""
         return is_on(self.env["ir.config_parameter"].sudo().get_param(PREFIX + "check_partners"))
+
+    @api.model
+    def _mail_domain_health_email_domain_sql(self, column: str) -> SQL:
+        """SQL for the domain of an email column (as tools.addresses.raw_domain() reads it), to group users and
+        contacts by domain in one query."""
+        return SQL("lower(btrim(substring(%s FROM '@([^@]*)$'), ' >'))", SQL.identifier(*column.split(".")))
 
     @api.model
     def _mail_domain_health_count_by_domain(self, names=None) -> dict[str, int]:

@@ -4,7 +4,6 @@ from odoo.tools import SQL
 from ..maildns import MailDNSError, Status, address_verdict
 from ..tools.addresses import ascii_or_none, email_domain
 from ..tools.findings import readable, render, worst_first
-from ..tools.sql import email_domain_sql
 
 # What a banner says about a user, from the severity of the worst finding.
 LEVELS = [
@@ -18,6 +17,8 @@ SENDING_PARTS = ("domain", "spf", "dkim")
 
 
 class ResUsers(models.Model):
+    """Users' addresses: the warning on the user form and at creation, and the users of each domain."""
+
     _inherit = "res.users"
 
     mail_domain_check_id = fields.Many2one(
@@ -123,7 +124,7 @@ class ResUsers(models.Model):
         on a domain that is not a public service, the domain's own SPF and DKIM findings."""
         self.ensure_one()
         address = self._mail_domain_health_address()
-        preview = self.env["mail.domain.check"]._sending_preview(address, self.company_id)
+        preview = self.env["ir.mail_server"]._mail_domain_health_preview(address, self.company_id)
         try:
             verdict = address_verdict(
                 address,
@@ -180,7 +181,7 @@ class ResUsers(models.Model):
         return render(self.env, code, params)
 
     def _mail_domain_health_sending_sentence(self, preview) -> str:
-        server = preview.server_name or self.env["mail.domain.check"]._configuration_server_name()
+        server = preview.server_name or self.env["ir.mail_server"]._mail_domain_health_configuration_server_name()
         if preview.rewritten:
             return self.env._(
                 "Odoo sends this user's mail through %(server)s as %(sender)s (with the user's name), "
@@ -279,7 +280,7 @@ class ResUsers(models.Model):
                        AND (%(all_companies)s OR rel.cid = ANY(%(company_ids)s))
               GROUP BY 1
                 """,
-                domain=email_domain_sql("partner.email"),
+                domain=self.env["res.partner"]._mail_domain_health_email_domain_sql("partner.email"),
                 any_address="%@%",
                 all_companies=company_ids is None,
                 company_ids=company_ids or [],

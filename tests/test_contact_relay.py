@@ -88,7 +88,9 @@ class ContactRelayCase(MailDomainHealthCase, MockSmtplibCase):
         return self.emails[0]
 
     def preview(self, partner, company=None):
-        return self.Check._sending_preview(partner.email_normalized, company or self.env.company)
+        return self.env["ir.mail_server"]._mail_domain_health_preview(
+            partner.email_normalized, company or self.env.company
+        )
 
     def assert_preview_is_what_odoo_sends(self, partner):
         # Some set-ups have Odoo fall back on a server that does not match, which it logs as a warning.
@@ -147,7 +149,9 @@ class TestSendingPreviewAgreesWithOdoo(ContactRelayCase):
                 wizard = self.fix(default_partner_id=self.jane.id)
                 change, blocker = wizard._from_filter_change()
                 self.assertTrue(change, blocker)
-                previewed = self.Check._sending_preview(self.jane.email_normalized, self.env.company, change)
+                previewed = self.env["ir.mail_server"]._mail_domain_health_preview(
+                    self.jane.email_normalized, self.env.company, change
+                )
                 self.assertTrue(previewed.rewritten)
                 wizard.fix = "from_filter"
                 wizard.action_apply()

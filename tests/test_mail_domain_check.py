@@ -8,7 +8,7 @@ from odoo.tests import Form, TransactionCase, new_test_user, tagged
 from odoo.tools import config
 
 from odoo.addons.base.tests.common import MockSmtplibCase
-from odoo.addons.mail_domain_health.models import mail_domain_check
+from odoo.addons.mail_domain_health.models import mail_domain_check_nightly
 
 from .common import Fault, serve_test_zones
 
@@ -199,7 +199,7 @@ class TestDomainChecks(MailDomainHealthCase):
             return 0.0
 
         self.patch(type(self.env["ir.cron"]), "_commit_progress", time_up)
-        self.patch(mail_domain_check, "BATCH_SIZE", 1)
+        self.patch(mail_domain_check_nightly, "BATCH_SIZE", 1)
         Check._cron_check_domains()
         # Had the next batches been asked ahead, they would have been written too: only one was asked.
         self.assertEqual(Check.search_count([("checked_at", "!=", False)]), 1)
@@ -327,7 +327,7 @@ class TestDomainChecks(MailDomainHealthCase):
         params.set_param("mail_domain_health.provider", "auto")
         with patch.dict(config.options, config_options):
             settings = self.env["mail.domain.check"]._get_check_settings()
-        return settings["provider_spec"], settings["sender"]["code"]
+        return settings.sender.spec, settings.sender.reason["code"]
 
     def test_the_sender_is_found_as_odoo_chooses_its_server(self):
         # No outgoing server, a relay of one's own in the configuration file: its public addresses, from DNS.
@@ -359,9 +359,9 @@ class TestDomainChecks(MailDomainHealthCase):
             params.set_param("mail_domain_health.timeout", timeout)
             with self.subTest(timeout=timeout), self.assertLogs("odoo.addons.mail_domain_health", "WARNING") as logs:
                 settings = self.env["mail.domain.check"]._get_check_settings()
-            self.assertEqual(settings["timeout"], 15.0)
-            self.assertEqual(settings["nameservers"], [self.proxy.address])
-            self.assertEqual(settings["dkim_selectors"], ["odoo"])
+            self.assertEqual(settings.timeout, 15.0)
+            self.assertEqual(settings.nameservers, (self.proxy.address,))
+            self.assertEqual(settings.dkim_selectors, ("odoo",))
             self.assertEqual(len(logs.records), 3, logs.output)
             self.assertIn("dns.example.com", logs.output[0])
 
@@ -491,7 +491,7 @@ class TestUserWarnings(MailDomainHealthCase, MockSmtplibCase):
         return self.emails[-1]
 
     def _preview(self, user):
-        return self.env["mail.domain.check"]._sending_preview(user.email, user.company_id)
+        return self.env["ir.mail_server"]._mail_domain_health_preview(user.email, user.company_id)
 
     def test_preview_matches_what_odoo_sends_through_a_domain_server(self):
         self.env["ir.mail_server"].sudo().create(

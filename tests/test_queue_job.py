@@ -4,9 +4,11 @@ scripts/test-odoo runs these tests a second time after installing queue_job; in 
 they are skipped and say so.
 """
 
+from dataclasses import replace
+
 from odoo.tests import new_test_user, tagged
 
-from odoo.addons.mail_domain_health.models import mail_domain_check
+from odoo.addons.mail_domain_health.models import mail_domain_check_nightly
 
 from .test_mail_domain_check import Fault, MailDomainHealthCase
 
@@ -26,9 +28,9 @@ class TestQueuedRun(MailDomainHealthCase):
         self.trap_jobs = trap_jobs
         self.Check = self.env["mail.domain.check"].sudo()
         new_test_user(self.env, login="mdh_queue", groups="base.group_user", email="lee@pasted.check.test")
-        self.names = self.Check._domains_to_check({**self.Check._get_check_settings(), "check_partners": False})
+        self.names = self.Check._domains_to_check(replace(self.Check._get_check_settings(), check_partners=False))
         self.assertEqual(self.names, ["good.check.test", "google-only.check.test", "pasted.check.test"])
-        self.patch(mail_domain_check, "JOB_SIZE", 2)
+        self.patch(mail_domain_check_nightly, "JOB_SIZE", 2)
         params = self.env["ir.config_parameter"].sudo()
         params.set_param("mail_domain_health.use_queue_job", "True")
         # Only the domains of companies and users: the database may hold contacts of other tests.
@@ -52,7 +54,7 @@ class TestQueuedRun(MailDomainHealthCase):
             # The run's settings travel with each job, so a job asks nothing of the database before the DNS.
             settings = trap.enqueued_jobs[0].args[1]
             self.assertEqual(settings["nameservers"], [self.proxy.address])
-            self.assertEqual(settings["provider_spec"], "odoo")
+            self.assertEqual(settings["sender"]["spec"], "odoo")
             self.assertEqual(self.checked(), 0)
             trap.perform_enqueued_jobs()
         self.env.invalidate_all()

@@ -193,7 +193,8 @@ class TestAdviceThatFitsTheReader(MailDomainHealthCase):
         host = config.get("smtp_server") or "localhost"
         user = self.env["res.users"].create({"name": "Jo", "login": "jo.pub@yahoo.com", "email": "jo.pub@yahoo.com"})
         self.assertIn(
-            f"through {self.env['mail.domain.check']._configuration_server_name()} as", user.mail_domain_health_warning
+            f"through {self.env['ir.mail_server']._mail_domain_health_configuration_server_name()} as",
+            user.mail_domain_health_warning,
         )
         self.assertIn(host, user.mail_domain_health_warning)
         self.assertNotIn("the server of the Odoo configuration file", user.mail_domain_health_warning)

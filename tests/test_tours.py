@@ -148,7 +148,7 @@ class TestAdministratorTours(DomainHealthHttpCase):
                 }
             )
         self.start_tour("/odoo/settings", "mail_domain_health_every_button", login="admin")
-        self.assertTrue(self.env["ir.config_parameter"].sudo().get_param("mail_domain_health.recheck_from"))
+        self.assertTrue(self.env["mail.domain.check.state"]._get().recheck_from)
         self.assertEqual(marc.notification_type, "inbox", "the fix applied from the domain's form")
         self.start_tour(
             f"/odoo/action-base.action_res_company_form/{self.env.company.id}",

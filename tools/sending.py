@@ -7,7 +7,7 @@ from .addresses import email_domain
 
 @dataclass(frozen=True)
 class SendingPreview:
-    """What ir.mail_server would do for one author address (see mail.domain.check._sending_preview)."""
+    """What ir.mail_server would do for one author address (see ir.mail_server._mail_domain_health_preview)."""
 
     author: str
     server_id: int | None

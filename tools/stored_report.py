@@ -7,6 +7,7 @@ import json
 import logging
 
 from ..maildns import Resolver, check_domains
+from .check_settings import CheckSettings
 
 _logger = logging.getLogger(__name__)
 
@@ -16,13 +17,13 @@ POLICIES = ("none", "quarantine", "reject")
 PARTS = ("spf", "dkim", "dmarc", "address")
 
 
-def resolve_domains(names: list[str], settings: dict, resolver: Resolver) -> list:
-    """Ask the DNS about `names` with the run's settings: one report per name, in order.
+def resolve_domains(names: list[str], settings: CheckSettings, resolver: Resolver) -> list:
+    """Ask the DNS about `names` with the run's settings (who sends included): one report per name, in order.
 
-    A company's domains whose DMARC reports should reach Odoo (settings["dmarc_rua"], {domain: address}) are
+    A company's domains whose DMARC reports should reach Odoo (settings.dmarc_rua, {domain: address}) are
     checked with that address, so that the DMARC record to publish carries it.
     """
-    addresses = settings.get("dmarc_rua") or {}
+    addresses = settings.dmarc_rua
     groups: dict[str | None, list[str]] = {}
     for name in names:
         groups.setdefault(addresses.get(name), []).append(name)
@@ -30,19 +31,19 @@ def resolve_domains(names: list[str], settings: dict, resolver: Resolver) -> lis
     for address, group in groups.items():
         found = check_domains(
             group,
-            provider=settings["provider_spec"],
-            dkim_selectors=settings["dkim_selectors"],
+            provider=settings.sender.spec,
+            dkim_selectors=settings.dkim_selectors,
             resolver=resolver,
-            timeout=settings["timeout"],
+            timeout=settings.timeout,
             dmarc_rua=address,
-            reported_selectors=settings.get("reported_selectors"),
-            dkim_search_domains=settings.get("dkim_search_domains"),
+            reported_selectors=settings.reported_selectors,
+            dkim_search_domains=settings.dkim_search_domains,
         )
         reports.update(zip(group, found, strict=True))
     return [reports[name] for name in names]
 
 
-def resolve_or_log(names: list[str], *, settings: dict, resolver: Resolver) -> list | None:
+def resolve_or_log(names: list[str], *, settings: CheckSettings, resolver: Resolver) -> list | None:
     """resolve_domains() for a batch of the nightly run: None, and a log entry, when the batch failed."""
     try:
         return resolve_domains(names, settings, resolver)

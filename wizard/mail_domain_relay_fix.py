@@ -147,7 +147,7 @@ class MailDomainRelayFix(models.TransientModel):
         """The change of the outgoing set-up that makes Odoo send the failing contacts' mail as its notifications
         address, or None and why there is none."""
         self.ensure_one()
-        Check = self.env["mail.domain.check"]
+        Check, MailServer = self.env["mail.domain.check"], self.env["ir.mail_server"]
         company = self.company_id
         names, _contacts = self._failing_scope()
         if not names:
@@ -159,7 +159,7 @@ class MailDomainRelayFix(models.TransientModel):
                 "Settings › General Settings › Emails first.",
                 company=company.display_name,
             )
-        previews = Check._relay_previews(names, company)
+        previews = MailServer._mail_domain_health_relay_previews(names, company)
         relaying = next((preview for preview in previews.values() if not preview.rewritten), previews[names[0]])
         # Every company's alias domain: each company's users on its own domain keep sending as themselves.
         companies = self.env["res.company"].sudo().search([("alias_domain_id", "!=", False)])
@@ -175,7 +175,7 @@ class MailDomainRelayFix(models.TransientModel):
                 "Odoo relays the mail of %(domains)s through %(server)s, and giving that server the From filter "
                 "%(from_filter)s would not change how it goes out. Check that server's From filter by hand.",
                 domains=", ".join(sorted(still_failing)),
-                server=relaying.server_name or self.env["mail.domain.check"]._configuration_server_name(),
+                server=relaying.server_name or MailServer._mail_domain_health_configuration_server_name(),
                 from_filter=change.from_filter,
             )
         return change, ""
@@ -223,13 +223,13 @@ class MailDomainRelayFix(models.TransientModel):
                 "a notifications address (%(address)s) to send as.",
                 domain=self.company_id.alias_domain_id.name,
                 default_from=change.default_from,
-                address=self.env["mail.domain.check"]._notifications_address(self.company_id, change),
+                address=self.env["ir.mail_server"]._mail_domain_health_notifications_address(self.company_id, change),
             )
         return sentence
 
     def _from_filter_rows(self, change: SendingChange):
         """Which users and contacts change From, from what to what."""
-        Check = self.env["mail.domain.check"]
+        MailServer = self.env["ir.mail_server"]
         rows = []
         users = self.env["res.users"].sudo().search([("share", "=", False)], order="name, id")
         for company in users.company_id:
@@ -239,9 +239,10 @@ class MailDomainRelayFix(models.TransientModel):
             # stands for them, and only the addresses of named domains get previews of their own.
             ways = {}
             for way in (None, change):
-                unnamed, named = Check._relay_ways_out(company, way)
+                unnamed, named = MailServer._mail_domain_health_ways_out(company, way)
                 own = [address for address in addresses if email_domain(address) in named]
-                ways[way] = dict(zip(own, Check._sending_previews(own, company, way), strict=True)), unnamed
+                previews = MailServer._mail_domain_health_previews(own, company, way)
+                ways[way] = dict(zip(own, previews, strict=True)), unnamed
             for user, address in zip(company_users, addresses, strict=True):
                 before, after = (ways[way][0].get(address, ways[way][1]) for way in (None, change))
                 if _way_out(before) != _way_out(after):
@@ -254,8 +255,8 @@ class MailDomainRelayFix(models.TransientModel):
                         }
                     )
         counts = self.env["res.partner"]._mail_domain_health_count_by_domain(None)
-        before = Check._relay_previews(counts, self.company_id)
-        after = Check._relay_previews(counts, self.company_id, change)
+        before = self.env["ir.mail_server"]._mail_domain_health_relay_previews(counts, self.company_id)
+        after = self.env["ir.mail_server"]._mail_domain_health_relay_previews(counts, self.company_id, change)
         failing = set(self._failing_scope()[0])
         # An address of a domain no from_filter names stands for the others: compare how they go out, not it.
         changed = [name for name in counts if _way_out(before[name]) != _way_out(after[name])]
@@ -276,7 +277,7 @@ class MailDomainRelayFix(models.TransientModel):
         return self._render_changes(shown, len(rows) - len(shown)) if rows else False
 
     def _sent_as(self, preview) -> str:
-        server = preview.server_name or self.env["mail.domain.check"]._configuration_server_name()
+        server = preview.server_name or self.env["ir.mail_server"]._mail_domain_health_configuration_server_name()
         if preview.rewritten:
             return self.env._(
                 "%(sender)s with their name, through %(server)s", sender=preview.email_from, server=server

@@ -24,7 +24,7 @@ def batch_size(odoo) -> int:
     """The number of domains the installed addon's nightly run checks and commits at a time."""
     output = odoo.run(
         """
-        from odoo.addons.mail_domain_health.models.mail_domain_check import BATCH_SIZE
+        from odoo.addons.mail_domain_health.models.mail_domain_check_nightly import BATCH_SIZE
         print("MDH-BATCH-SIZE", BATCH_SIZE, flush=True)
         """
     )

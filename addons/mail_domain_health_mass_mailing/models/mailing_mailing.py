@@ -1,5 +1,6 @@
 import logging
 import time
+from dataclasses import replace
 from datetime import timedelta
 
 from markupsafe import Markup
@@ -9,6 +10,7 @@ from odoo.tools import email_normalize, format_datetime
 
 from odoo.addons.mail_domain_health.maildns import (
     PROVIDERS,
+    SELF_HOSTED,
     MailDNSError,
     Resolver,
     SendingPath,
@@ -17,7 +19,7 @@ from odoo.addons.mail_domain_health.maildns import (
     detect_sender,
     resolver_addresses,
 )
-from odoo.addons.mail_domain_health.tools.check_settings import PREFIX, read_check_settings
+from odoo.addons.mail_domain_health.tools.check_settings import CheckSettings
 
 from ..tools.bulk_panel import receivers_html, records_html, rules_table
 
@@ -42,7 +44,6 @@ RECHECK_AFTER = timedelta(hours=20)
 BATCH_SIZE = 20
 # How the verdict names a server of one's own that no outgoing server record or host names.
 UNKNOWN_SERVER = "your mail server"
-SETTING_KEYS = ("provider", "own_addresses", "dkim_selector", "nameservers", "timeout")
 
 
 class MailingMailing(models.Model):
@@ -181,11 +182,11 @@ class MailingMailing(models.Model):
     def _mail_domain_health_bulk_server(self):
         """The outgoing server record the mailing's mail goes out through (empty: the configuration file's
         server, or Odoo's) and the From it carries: the mailing's own server, else Odoo's choice as the main
-        addon reads it (mail.domain.check._sending_preview mirrors ir.mail_server._find_mail_server)."""
+        addon reads it (ir.mail_server._mail_domain_health_preview mirrors ir.mail_server._find_mail_server)."""
         self.ensure_one()
         if self.mail_server_id:
             return self.mail_server_id.sudo(), self.email_from
-        preview = self.env["mail.domain.check"].sudo()._sending_preview(self.email_from, self.env.company)
+        preview = self.env["ir.mail_server"].sudo()._mail_domain_health_preview(self.email_from, self.env.company)
         return self.env["ir.mail_server"].sudo().browse(preview.server_id or []), preview.email_from
 
     def _mail_domain_health_bulk_current_key(self) -> str:
@@ -199,11 +200,11 @@ class MailingMailing(models.Model):
         )
         return "|".join(str(part) for part in parts)
 
-    def _mail_domain_health_bulk_path(self, server, settings: dict, resolver: Resolver, deadline: float):
+    def _mail_domain_health_bulk_path(self, server, settings: CheckSettings, resolver: Resolver, deadline: float):
         """The SendingPath of the mailing's mail and the words naming it, for `server` (see above)."""
         Check = self.env["mail.domain.check"].sudo()
         if not server:
-            detection = Check._detect_sender(settings["provider_setting"], settings["own_addresses"], resolver)
+            detection = Check._detect_sender(settings, resolver)
             known = PROVIDERS.get(detection.provider_key)
             label = known.label if known else detection.host or UNKNOWN_SERVER
             return SendingPath(detection.provider or "unknown", None, tuple(detection.addresses), None), label
@@ -213,9 +214,9 @@ class MailingMailing(models.Model):
             hosted_by_odoo=False,
             resolve=resolver_addresses(resolver, deadline=deadline),
         )
-        if detection.needs_addresses and settings["own_addresses"]:
+        if detection.needs_addresses and settings.own_addresses:
             # The administrator gave the public addresses the local or private server sends from.
-            detection = Check._detect_sender("self_hosted", settings["own_addresses"], resolver)
+            detection = Check._detect_sender(replace(settings, provider=SELF_HOSTED), resolver)
         label = f"{server.name} ({server.smtp_host})"
         tls = server.smtp_encryption != "none"
         path = SendingPath(detection.provider or "unknown", server.smtp_host, tuple(detection.addresses), tls)
@@ -263,13 +264,6 @@ class MailingMailing(models.Model):
 
     # The checks
 
-    def _mail_domain_health_bulk_settings(self) -> dict:
-        params = self.env["ir.config_parameter"].sudo()
-        settings, reasons = read_check_settings({key: params.get_param(PREFIX + key) for key in SETTING_KEYS})
-        for reason in reasons:
-            _logger.warning("mail_domain_health_mass_mailing: setting %s", reason)
-        return settings
-
     def _mail_domain_health_bulk_check_now(self):
         """Check these mailings within the interactive budget; what the DNS did not answer in time goes on in the
         background."""
@@ -278,7 +272,7 @@ class MailingMailing(models.Model):
 
     def _mail_domain_health_bulk_check(self, budget: float):
         """Check each mailing (DNS first, then one write), and return those the DNS did not fully answer about."""
-        settings = self._mail_domain_health_bulk_settings()
+        settings = self.env["mail.domain.check"].sudo()._get_check_settings(with_sender=False)
         unanswered = self.browse()
         for mailing in self.filtered(lambda mailing: mailing.mailing_type == "mail"):
             started = time.monotonic()
@@ -294,10 +288,10 @@ class MailingMailing(models.Model):
             )
         return unanswered
 
-    def _mail_domain_health_bulk_values(self, settings: dict, budget: float) -> dict:
+    def _mail_domain_health_bulk_values(self, settings: CheckSettings, budget: float) -> dict:
         self.ensure_one()
         deadline = time.monotonic() + budget
-        resolver = Resolver(settings["nameservers"] or None, timeout=min(settings["timeout"], budget, 5.0))
+        resolver = Resolver(list(settings.nameservers) or None, timeout=min(settings.timeout, budget, 5.0))
         server, email_from = self._mail_domain_health_bulk_server()
         address = email_normalize(email_from)
         values = {
@@ -310,7 +304,7 @@ class MailingMailing(models.Model):
             verdict = check_bulk(
                 address or email_from or "",
                 path,
-                dkim_selectors=settings["dkim_selectors"],
+                dkim_selectors=settings.dkim_selectors,
                 resolver=resolver,
                 timeout=max(deadline - time.monotonic(), 0.1),
                 unsubscribe_headers=self._mail_domain_health_unsubscribe_headers(),
