@@ -23,16 +23,13 @@ from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path[:0] = [str(ROOT), str(ROOT / "tests" / "engine"), str(ROOT / "tests" / "odoo_process"), str(ROOT / "bench")]
-
-from dnsserver import AuthoritativeServer
 from generate import generate
-from odooshell import DSN, ODOO_BIN, OdooShell
 from reports import generate_reports
 from run import _machine, bench_zones
 
-from maildns.aggregate import parse_report
+from odoo.addons.mail_domain_health.maildns.aggregate import parse_report
+from odoo.addons.mail_domain_health.tests.support.dnsserver import AuthoritativeServer
+from odoo.addons.mail_domain_health.tests.support.odooshell import DSN, ODOO_BIN, OdooShell
 
 ALIAS_DOMAIN = "shop.example"
 ALIAS = f"dmarc-reports@{ALIAS_DOMAIN}"

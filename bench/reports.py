@@ -27,10 +27,7 @@ import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
-
-from maildns.aggregate import (  # noqa: E402  (the repository's engine, put on sys.path above)
+from odoo.addons.mail_domain_health.maildns.aggregate import (
     ReportPart,
     parse_report,
     stream_reports,

@@ -21,14 +21,12 @@ import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
+import parsedmarc
+from reports import generate_reports
+
+from odoo.addons.mail_domain_health.maildns.aggregate import ReportError, parse_report
+
 ROOT = Path(__file__).resolve().parents[1]
-sys.path[:0] = [str(ROOT), str(ROOT / "bench")]
-
-import parsedmarc  # noqa: E402  (this environment's peer)
-from reports import generate_reports  # noqa: E402  (bench/reports.py)
-
-from maildns.aggregate import ReportError, parse_report  # noqa: E402  (the repository's engine)
-
 SAMPLES = ROOT / "tests" / "engine" / "reports"
 PUBLIC = ROOT / "bench" / "public_reports"
 # Beside the public reports: where they come from and their licence, not reports.

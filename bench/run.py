@@ -17,17 +17,14 @@ import sys
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path[:0] = [str(ROOT), str(ROOT / "tests" / "engine"), str(ROOT / "bench")]
-
 import dns.resolver
 import dns.version
-from dnsserver import AuthoritativeServer, load_zone_dir
 from generate import ORIGIN, generate
 from latency import ForwarderProcess
 
-from maildns import Resolver
-from maildns.check import check_domains
+from odoo.addons.mail_domain_health.maildns import Resolver
+from odoo.addons.mail_domain_health.maildns.check import check_domains
+from odoo.addons.mail_domain_health.tests.support.dnsserver import AuthoritativeServer, load_zone_dir
 
 
 def main() -> int:

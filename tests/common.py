@@ -1,12 +1,7 @@
 """What the Odoo tests share: the test zones served by a real Knot DNS, behind a proxy that injects faults."""
 
-import sys
-from pathlib import Path
-
-# The engine's test helpers import each other as top-level modules (they are plain pytest files).
-sys.path.insert(0, str(Path(__file__).resolve().parent / "engine"))
-from dnsproxy import ANY_NAME, Fault, FaultProxy, SilentServer
-from dnsserver import AuthoritativeServer, load_zone_dir
+from .support.dnsproxy import ANY_NAME, Fault, FaultProxy, SilentServer
+from .support.dnsserver import AuthoritativeServer, load_zone_dir
 
 # Fault: the faults the tests make the proxy inject (ANY_NAME: a rule for every name), imported from here;
 # SilentServer: a DNS server on loopback that never answers.

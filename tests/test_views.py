@@ -4,7 +4,7 @@ from odoo.exceptions import ValidationError
 from odoo.tests import Form, TransactionCase, new_test_user, tagged
 from odoo.tools.safe_eval import safe_eval
 
-from .engine.dnsserver import ZONES_DIR, AuthoritativeServer
+from .support.dnsserver import ZONES_DIR, AuthoritativeServer
 
 # The alias domain of the Check now test: no SPF, no DKIM, no DMARC.
 BARE_ZONE = """\

@@ -1,18 +1,15 @@
-"""Fixtures of the engine's tests: the repository on sys.path and a real DNS server."""
+"""Fixtures of the engine's tests: a real DNS server, and the tables printed when the run ends.
 
-import sys
+The engine is imported as the addon has it, odoo.addons.mail_domain_health.maildns: scripts/setup installs the
+addon in editable mode, and its `__init__` imports the Odoo parts only where Odoo is.
+"""
+
 from collections import Counter
-from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[2]
-if str(ROOT) not in sys.path:
-    sys.path.insert(0, str(ROOT))
-
-from dnsserver import AuthoritativeServer, load_zone_dir
-
-from maildns import Resolver
+from odoo.addons.mail_domain_health.maildns import Resolver
+from odoo.addons.mail_domain_health.tests.support.dnsserver import AuthoritativeServer, load_zone_dir
 
 
 @pytest.fixture(scope="session")

@@ -5,13 +5,19 @@ from importlib import resources
 
 import pytest
 
-from maildns import InvalidTarget
-from maildns.address import FREE_MAIL_FILE, address_verdict, audit_address, free_mail_domains, is_free_mail
-from maildns.check import check_domain, check_domains
-from maildns.dmarc import audit_dmarc
-from maildns.names import parse_target, to_ascii
-from maildns.providers import get_provider
-from maildns.report import DkimReport, DmarcReport, SpfReport, Status, worst
+from odoo.addons.mail_domain_health.maildns import InvalidTarget
+from odoo.addons.mail_domain_health.maildns.address import (
+    FREE_MAIL_FILE,
+    address_verdict,
+    audit_address,
+    free_mail_domains,
+    is_free_mail,
+)
+from odoo.addons.mail_domain_health.maildns.check import check_domain, check_domains
+from odoo.addons.mail_domain_health.maildns.dmarc import audit_dmarc
+from odoo.addons.mail_domain_health.maildns.names import parse_target, to_ascii
+from odoo.addons.mail_domain_health.maildns.providers import get_provider
+from odoo.addons.mail_domain_health.maildns.report import DkimReport, DmarcReport, SpfReport, Status, worst
 
 ZONE = "dmarc-scenarios.test"
 ODOO = get_provider("odoo")

@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 from reports.build import samples, zipped
 
-from maildns import MailDNSError
-from maildns.aggregate import Limits, ReportError, parse_report, summarize
+from odoo.addons.mail_domain_health.maildns import MailDNSError
+from odoo.addons.mail_domain_health.maildns.aggregate import Limits, ReportError, parse_report, summarize
 
 REPORTS = Path(__file__).resolve().parent / "reports"
 PERIOD = "shop.reports.test!1736899200!1736985599"

@@ -8,10 +8,16 @@ providers publish them), a server the shop's own SPF record lists, a newsletter 
 from pathlib import Path
 
 import pytest
-from dnsproxy import Fault, FaultProxy
 
-from maildns import InvalidProvider, InvalidTarget, Resolver
-from maildns.aggregate import attribute_ips, attribute_sources, parse_report, reverse_lookup, summarize
+from odoo.addons.mail_domain_health.maildns import InvalidProvider, InvalidTarget, Resolver
+from odoo.addons.mail_domain_health.maildns.aggregate import (
+    attribute_ips,
+    attribute_sources,
+    parse_report,
+    reverse_lookup,
+    summarize,
+)
+from odoo.addons.mail_domain_health.tests.support.dnsproxy import Fault, FaultProxy
 
 REPORTS = Path(__file__).resolve().parent / "reports"
 SAMPLES = ("google.eml", "yahoo.com!shop.reports.test!1736899200!1736985599.xml.gz", "microsoft.eml", "rfc9990.eml")

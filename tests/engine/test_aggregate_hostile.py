@@ -15,7 +15,7 @@ import zlib
 
 import pytest
 
-from maildns.aggregate import Limits, ReportError, parse_report
+from odoo.addons.mail_domain_health.maildns.aggregate import Limits, ReportError, parse_report
 
 MEBIBYTE = 1024 * 1024
 # The most a file may cost is a message just under its limit: the email package reads it at about

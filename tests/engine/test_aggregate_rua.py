@@ -6,10 +6,10 @@ RFC 9990 4); without it they send none, and the domain owner never sees a report
 """
 
 import pytest
-from dnsproxy import Fault, FaultProxy
 
-from maildns import InvalidTarget, Resolver, check_domain
-from maildns.report import Record, Status
+from odoo.addons.mail_domain_health.maildns import InvalidTarget, Resolver, check_domain
+from odoo.addons.mail_domain_health.maildns.report import Record, Status
+from odoo.addons.mail_domain_health.tests.support.dnsproxy import Fault, FaultProxy
 
 ZONE = "reports.test"
 

@@ -7,8 +7,8 @@ import pytest
 from reports.build import zipped
 from test_aggregate_hostile import HEAD, plausible_records
 
-from maildns.aggregate import ReportError, ReportPart, Skip, parse_report, stream_reports
-from maildns.aggregate.feedback import BATCH
+from odoo.addons.mail_domain_health.maildns.aggregate import ReportError, ReportPart, Skip, parse_report, stream_reports
+from odoo.addons.mail_domain_health.maildns.aggregate.feedback import BATCH
 
 
 def big(records: int) -> bytes:

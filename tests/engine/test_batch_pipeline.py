@@ -3,7 +3,7 @@
 import threading
 import time
 
-from tools.batch_pipeline import AskAhead
+from odoo.addons.mail_domain_health.tools.batch_pipeline import AskAhead
 
 
 class Recorder:

@@ -6,7 +6,7 @@ the servers of one's own from tests/zones/113.0.203.in-addr.arpa.zone.
 
 import pytest
 
-from maildns import (
+from odoo.addons.mail_domain_health.maildns import (
     BULK_RULES,
     BULK_SOURCES,
     InvalidTarget,
@@ -17,8 +17,8 @@ from maildns import (
     check_bulk,
     check_domain,
 )
-from maildns.bulk import forward_confirmed
-from maildns.messages import MESSAGES
+from odoo.addons.mail_domain_health.maildns.bulk import forward_confirmed
+from odoo.addons.mail_domain_health.maildns.messages import MESSAGES
 
 ONE_CLICK = {
     "List-Unsubscribe": "<https://shop.example/mailing/1/unsubscribe_oneclick?email=a%40b.test&hash_token=x>",

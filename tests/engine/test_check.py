@@ -3,11 +3,11 @@
 import time
 
 import pytest
-from dnsproxy import Fault, FaultProxy
 
-from maildns import InvalidProvider, InvalidTarget, Resolver
-from maildns.check import check_domain, check_domains
-from maildns.report import Status
+from odoo.addons.mail_domain_health.maildns import InvalidProvider, InvalidTarget, Resolver
+from odoo.addons.mail_domain_health.maildns.check import check_domain, check_domains
+from odoo.addons.mail_domain_health.maildns.report import Status
+from odoo.addons.mail_domain_health.tests.support.dnsproxy import Fault, FaultProxy
 
 ODOO_DKIM = "odoo._domainkey.odoo.com"
 

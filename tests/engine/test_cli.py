@@ -1,20 +1,16 @@
-"""The command line: output, exit status and bad input, run as `python -m maildns`."""
+"""The command line: output, exit status and bad input, run as `python -m odoo.addons.mail_domain_health.maildns`."""
 
 import json
 import subprocess
 import sys
-from pathlib import Path
 
 import pytest
-
-ROOT = Path(__file__).resolve().parents[2]
 
 
 def run(*args: str) -> subprocess.CompletedProcess:
     return subprocess.run(
-        [sys.executable, "-m", "maildns", *args],
+        [sys.executable, "-m", "odoo.addons.mail_domain_health.maildns", *args],
         check=False,
-        cwd=ROOT,
         capture_output=True,
         text=True,
         timeout=60,

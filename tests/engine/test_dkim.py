@@ -4,13 +4,19 @@ import base64
 from pathlib import Path
 
 import pytest
-from dnsproxy import Fault, FaultProxy
 
-from maildns import Resolver
-from maildns.check import check_domain
-from maildns.dkim import InvalidKey, audit_dkim, parse_key_record, parse_tags, rsa_modulus_bits
-from maildns.providers import get_provider
-from maildns.report import Status
+from odoo.addons.mail_domain_health.maildns import Resolver
+from odoo.addons.mail_domain_health.maildns.check import check_domain
+from odoo.addons.mail_domain_health.maildns.dkim import (
+    InvalidKey,
+    audit_dkim,
+    parse_key_record,
+    parse_tags,
+    rsa_modulus_bits,
+)
+from odoo.addons.mail_domain_health.maildns.providers import get_provider
+from odoo.addons.mail_domain_health.maildns.report import Status
+from odoo.addons.mail_domain_health.tests.support.dnsproxy import Fault, FaultProxy
 
 ZONE = "dkim-scenarios.test"
 ODOO = get_provider("odoo")

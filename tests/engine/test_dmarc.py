@@ -1,12 +1,19 @@
 """DMARC: discovery by the RFC 9989 tree walk, the policy that applies, and alignment, over the real DNS server."""
 
 import pytest
-from dnsproxy import Fault, FaultProxy
 
-from maildns import Resolver
-from maildns.dmarc import FoundRecord, audit_dmarc, organizational_domain, parse_dmarc, suggested_record, walk_names
-from maildns.providers import get_provider
-from maildns.report import DkimReport, SpfReport, Status
+from odoo.addons.mail_domain_health.maildns import Resolver
+from odoo.addons.mail_domain_health.maildns.dmarc import (
+    FoundRecord,
+    audit_dmarc,
+    organizational_domain,
+    parse_dmarc,
+    suggested_record,
+    walk_names,
+)
+from odoo.addons.mail_domain_health.maildns.providers import get_provider
+from odoo.addons.mail_domain_health.maildns.report import DkimReport, SpfReport, Status
+from odoo.addons.mail_domain_health.tests.support.dnsproxy import Fault, FaultProxy
 
 ZONE = "dmarc-scenarios.test"
 ODOO = get_provider("odoo")

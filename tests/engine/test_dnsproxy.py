@@ -3,9 +3,9 @@
 import time
 
 import pytest
-from dnsproxy import Fault, FaultProxy
 
-from maildns import Outcome, Resolver
+from odoo.addons.mail_domain_health.maildns import Outcome, Resolver
+from odoo.addons.mail_domain_health.tests.support.dnsproxy import Fault, FaultProxy
 
 NAME = "odoo.spf-audit.test"
 

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-import maildns
+from odoo.addons.mail_domain_health import maildns
 
 ROOT = Path(__file__).resolve().parents[2]
 # The addon's own Python, and the glue addons kept beside it; not the engine, its tests or the benchmarks.

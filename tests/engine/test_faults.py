@@ -6,10 +6,10 @@ The table of outcomes is printed at the end of the run (see conftest.py).
 import time
 
 import pytest
-from dnsproxy import Fault, FaultProxy
 
-from maildns import Resolver, check_domains
-from maildns.report import Status
+from odoo.addons.mail_domain_health.maildns import Resolver, check_domains
+from odoo.addons.mail_domain_health.maildns.report import Status
+from odoo.addons.mail_domain_health.tests.support.dnsproxy import Fault, FaultProxy
 
 RUNS = 3
 DEADLINE = 2.0

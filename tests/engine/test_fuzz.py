@@ -13,14 +13,14 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from reports.build import samples, xml, zipped
 
-from maildns.aggregate import ReportError, parse_report
-from maildns.aggregate.parse import REPORT_TYPES
-from maildns.dkim import InvalidKey, parse_key_record
-from maildns.dmarc import parse_dmarc
-from maildns.errors import MailDNSError
-from maildns.names import _validate, parse_target, to_ascii
-from maildns.spf import SpfSyntaxError, parse_record, select_records
-from maildns.tags import parse_tags
+from odoo.addons.mail_domain_health.maildns.aggregate import ReportError, parse_report
+from odoo.addons.mail_domain_health.maildns.aggregate.parse import REPORT_TYPES
+from odoo.addons.mail_domain_health.maildns.dkim import InvalidKey, parse_key_record
+from odoo.addons.mail_domain_health.maildns.dmarc import parse_dmarc
+from odoo.addons.mail_domain_health.maildns.errors import MailDNSError
+from odoo.addons.mail_domain_health.maildns.names import _validate, parse_target, to_ascii
+from odoo.addons.mail_domain_health.maildns.spf import SpfSyntaxError, parse_record, select_records
+from odoo.addons.mail_domain_health.maildns.tags import parse_tags
 
 EXAMPLES = 400
 FUZZ = settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=[HealthCheck.too_slow])

@@ -14,11 +14,11 @@ import time
 import tracemalloc
 
 import pytest
-from dnsproxy import FaultProxy
-from dnsserver import AuthoritativeServer, load_zone_dir, zone_head
 
-from maildns import Resolver, check_domain
-from maildns.spf import MAX_DNS_LOOKUPS, check_host
+from odoo.addons.mail_domain_health.maildns import Resolver, check_domain
+from odoo.addons.mail_domain_health.maildns.spf import MAX_DNS_LOOKUPS, check_host
+from odoo.addons.mail_domain_health.tests.support.dnsproxy import FaultProxy
+from odoo.addons.mail_domain_health.tests.support.dnsserver import AuthoritativeServer, load_zone_dir, zone_head
 
 ZONE = "hostile.test"
 DEADLINE = 5.0

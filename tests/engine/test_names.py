@@ -2,8 +2,8 @@
 
 import pytest
 
-from maildns import InvalidTarget
-from maildns.names import is_public_dns_name, parse_target, to_ascii, to_unicode
+from odoo.addons.mail_domain_health.maildns import InvalidTarget
+from odoo.addons.mail_domain_health.maildns.names import is_public_dns_name, parse_target, to_ascii, to_unicode
 
 
 @pytest.mark.parametrize(

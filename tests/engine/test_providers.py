@@ -7,10 +7,10 @@ import json
 
 import pytest
 
-from maildns import PROVIDER_CHOICES, PROVIDERS, SmtpServer, detect_sender, get_provider
-from maildns.check import check_domain, check_domains
-from maildns.cli import main
-from maildns.report import Status
+from odoo.addons.mail_domain_health.maildns import PROVIDER_CHOICES, PROVIDERS, SmtpServer, detect_sender, get_provider
+from odoo.addons.mail_domain_health.maildns.check import check_domain, check_domains
+from odoo.addons.mail_domain_health.maildns.cli import main
+from odoo.addons.mail_domain_health.maildns.report import Status
 
 ZONE = "providers.test"
 OWN = "ip:198.51.100.25"

@@ -6,9 +6,9 @@ from email.message import EmailMessage
 from pathlib import Path
 
 import dkim
-from dnsproxy import Fault, FaultProxy
 
-from maildns import Resolver, verify_report_message
+from odoo.addons.mail_domain_health.maildns import Resolver, verify_report_message
+from odoo.addons.mail_domain_health.tests.support.dnsproxy import Fault, FaultProxy
 
 KEY = (Path(__file__).resolve().parents[1] / "keys" / "dmarc-reporter.pem").read_bytes()
 

@@ -3,11 +3,11 @@
 import time
 
 import pytest
-from dnsproxy import Fault, FaultProxy
 
-import maildns.dns
-from maildns import InvalidNameserver, Outcome, Resolver
-from maildns.dns import parse_nameserver
+from odoo.addons.mail_domain_health.maildns import InvalidNameserver, Outcome, Resolver
+from odoo.addons.mail_domain_health.maildns import dns as engine_dns
+from odoo.addons.mail_domain_health.maildns.dns import parse_nameserver
+from odoo.addons.mail_domain_health.tests.support.dnsproxy import Fault, FaultProxy
 
 
 def test_txt_strings_are_joined(resolver):
@@ -124,7 +124,7 @@ def test_bad_nameserver_is_rejected_with_a_message(text):
 
 
 def test_a_failure_is_cached_for_a_while_then_asked_again(zone_server, monkeypatch):
-    monkeypatch.setattr(maildns.dns, "FAILURE_TTL", 0.5)
+    monkeypatch.setattr(engine_dns, "FAILURE_TTL", 0.5)
     with FaultProxy(zone_server.address) as proxy:
         resolver = Resolver([proxy.address], timeout=0.2, lifetime=0.2)
         proxy.add_rule("good.check.test", Fault.DROP, "TXT")

@@ -6,10 +6,10 @@ tests/zones/sender.test.zone.
 
 import pytest
 
-from maildns import InvalidProvider, Resolver
-from maildns.check import check_domain
-from maildns.messages import PLACEHOLDERS
-from maildns.providers import (
+from odoo.addons.mail_domain_health.maildns import InvalidProvider, Resolver
+from odoo.addons.mail_domain_health.maildns.check import check_domain
+from odoo.addons.mail_domain_health.maildns.messages import PLACEHOLDERS
+from odoo.addons.mail_domain_health.maildns.providers import (
     AUTO,
     PROVIDER_CHOICES,
     PROVIDERS,
@@ -21,7 +21,7 @@ from maildns.providers import (
     provider_for_smtp_host,
     resolver_addresses,
 )
-from maildns.report import Status
+from odoo.addons.mail_domain_health.maildns.report import Status
 
 
 def detect(resolver, servers=(), config=None, *, hosted_by_odoo=False):

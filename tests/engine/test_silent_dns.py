@@ -9,12 +9,12 @@ answers, without a packet leaving the machine.
 import time
 
 import pytest
-from dnsproxy import ANY_NAME, Fault, FaultProxy, SilentServer
 from test_cli import run
 
-from maildns import Resolver, check_domain
-from maildns.providers import SmtpServer, detect_sender, resolver_addresses
-from maildns.report import Status
+from odoo.addons.mail_domain_health.maildns import Resolver, check_domain
+from odoo.addons.mail_domain_health.maildns.providers import SmtpServer, detect_sender, resolver_addresses
+from odoo.addons.mail_domain_health.maildns.report import Status
+from odoo.addons.mail_domain_health.tests.support.dnsproxy import ANY_NAME, Fault, FaultProxy, SilentServer
 
 DEADLINE = 1.5
 # Thread start-up and the last answer in flight.

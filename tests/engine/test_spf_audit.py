@@ -1,14 +1,14 @@
 """audit_spf() against Knot serving tests/zones/spf-audit.test.zone and the providers' zones."""
 
 import pytest
-from dnsproxy import Fault, FaultProxy
 
-from maildns import Resolver
-from maildns.names import to_ascii
-from maildns.providers import get_provider
-from maildns.report import Status
-from maildns.spf import check_host
-from maildns.spf_audit import audit_spf
+from odoo.addons.mail_domain_health.maildns import Resolver
+from odoo.addons.mail_domain_health.maildns.names import to_ascii
+from odoo.addons.mail_domain_health.maildns.providers import get_provider
+from odoo.addons.mail_domain_health.maildns.report import Status
+from odoo.addons.mail_domain_health.maildns.spf import check_host
+from odoo.addons.mail_domain_health.maildns.spf_audit import audit_spf
+from odoo.addons.mail_domain_health.tests.support.dnsproxy import Fault, FaultProxy
 
 ODOO = get_provider("odoo")
 GOOGLE = get_provider("google")

@@ -16,11 +16,11 @@ from pathlib import Path
 
 import pytest
 import yaml
-from dnsproxy import Fault, FaultProxy
-from dnsserver import AuthoritativeServer
 
-from maildns import Resolver
-from maildns.spf import check_host
+from odoo.addons.mail_domain_health.maildns import Resolver
+from odoo.addons.mail_domain_health.maildns.spf import check_host
+from odoo.addons.mail_domain_health.tests.support.dnsproxy import Fault, FaultProxy
+from odoo.addons.mail_domain_health.tests.support.dnsserver import AuthoritativeServer
 
 SUITES = Path(os.environ.get("MAILDNS_SPF_SUITES") or Path(__file__).resolve().parents[2] / ".cache" / "spf-suites")
 RFC7208 = SUITES / "rfc7208-tests.yml"

@@ -4,8 +4,8 @@ import ipaddress
 
 import pytest
 
-from maildns.errors import InvalidTarget, MailDNSError
-from maildns.spf import (
+from odoo.addons.mail_domain_health.maildns.errors import InvalidTarget, MailDNSError
+from odoo.addons.mail_domain_health.maildns.spf import (
     MacroContext,
     Mechanism,
     Modifier,

@@ -9,10 +9,10 @@ import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
-from maildns.providers import get_provider
-from maildns.report import Status
-from maildns.spf import Modifier, SpfSyntaxError, check_host, parse_record, parse_term
-from maildns.spf_audit import _after_all, _term_key, audit_spf, suggest_record
+from odoo.addons.mail_domain_health.maildns.providers import get_provider
+from odoo.addons.mail_domain_health.maildns.report import Status
+from odoo.addons.mail_domain_health.maildns.spf import Modifier, SpfSyntaxError, check_host, parse_record, parse_term
+from odoo.addons.mail_domain_health.maildns.spf_audit import _after_all, _term_key, audit_spf, suggest_record
 
 ZONE = "suggest.test"
 ODOO_SERVER = "149.202.206.10"

@@ -13,7 +13,7 @@ from conftest import FUZZ_EXAMPLES
 from hypothesis import HealthCheck, assume, example, given, settings
 from hypothesis import strategies as st
 
-from maildns import wire
+from odoo.addons.mail_domain_health.maildns import wire
 
 FUZZ = settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 

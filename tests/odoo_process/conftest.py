@@ -1,20 +1,14 @@
 """Fixtures for tests that drive whole Odoo processes: odoo-bin shells, a DNS server, a database probe.
 
 scripts/test-odoo sets MDH_ODOO_BIN (the odoo-bin to run), MDH_ODOO_OPTIONS (its options, one a line) and
-MDH_ODOO_DSN (the test database) once the addon is installed; without them the tests are skipped.
+MDH_ODOO_DSN (the test database) once the addon is installed; without them the tests are skipped. They run in
+the engine's environment (.venv/), where scripts/setup installs the addon in editable mode, which gives them the
+helpers of tests/support/.
 """
-
-import sys
-from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[2]
-for path in (ROOT, ROOT / "tests" / "engine"):
-    if str(path) not in sys.path:
-        sys.path.insert(0, str(path))
-
-from odooshell import DSN, ODOO_BIN, OdooShell  # noqa: E402 (needs the engine's test helpers on the path)
+from odoo.addons.mail_domain_health.tests.support.odooshell import DSN, ODOO_BIN, OdooShell
 
 
 @pytest.fixture(scope="session")

@@ -14,8 +14,9 @@ import time
 
 import psycopg2
 import pytest
-import scenario
-from scenario import TRIGGER
+
+from odoo.addons.mail_domain_health.tests.support import scenario
+from odoo.addons.mail_domain_health.tests.support.scenario import TRIGGER
 
 ZONE = "race.test"
 DOMAINS = [f"r{index:02d}.{ZONE}" for index in range(60)]

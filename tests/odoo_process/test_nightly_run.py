@@ -14,10 +14,11 @@ import signal
 import time
 
 import pytest
-import scenario
-from dnsproxy import Fault
-from pgactivity import TransactionSampler
-from scenario import TRIGGER
+
+from odoo.addons.mail_domain_health.tests.support import scenario
+from odoo.addons.mail_domain_health.tests.support.dnsproxy import Fault
+from odoo.addons.mail_domain_health.tests.support.pgactivity import TransactionSampler
+from odoo.addons.mail_domain_health.tests.support.scenario import TRIGGER
 
 ZONE = "proc.test"
 DOMAINS = [f"d{index:03d}.{ZONE}" for index in range(350)]

@@ -10,9 +10,10 @@ import json
 import time
 
 import pytest
-import scenario
-from odooshell import OdooServer
-from scenario import QUEUED_CHECKS, TRIGGER
+
+from odoo.addons.mail_domain_health.tests.support import scenario
+from odoo.addons.mail_domain_health.tests.support.odooshell import OdooServer
+from odoo.addons.mail_domain_health.tests.support.scenario import QUEUED_CHECKS, TRIGGER
 
 ZONE = "queue.test"
 DOMAINS = [f"q{index:03d}.{ZONE}" for index in range(450)]

@@ -15,8 +15,9 @@ import time
 import urllib.request
 
 import pytest
-from dnsserver import AuthoritativeServer, load_zone_dir, zone_head
-from odooshell import OdooServer
+
+from odoo.addons.mail_domain_health.tests.support.dnsserver import AuthoritativeServer, load_zone_dir, zone_head
+from odoo.addons.mail_domain_health.tests.support.odooshell import OdooServer
 
 DOMAIN = "dmarc-save.check.test"
 ZONE = "\n".join(

@@ -23,7 +23,8 @@ import dns.flags
 import dns.message
 import dns.rcode
 import dns.rdatatype
-from dnsserver import free_port
+
+from .dnsserver import free_port
 
 UPSTREAM_TIMEOUT = 3.0
 # A rule for this name applies to every name asked: a server that refuses everything, say.

@@ -3,8 +3,8 @@
 import re
 from contextlib import contextmanager
 
-from dnsproxy import FaultProxy
-from dnsserver import AuthoritativeServer, load_zone_dir, zone_head
+from .dnsproxy import FaultProxy
+from .dnsserver import AuthoritativeServer, load_zone_dir, zone_head
 
 CRON = "mail_domain_health.ir_cron_check_mail_domains"
 # SQL condition on queue_job rows: the jobs of a nightly run split into queued jobs.

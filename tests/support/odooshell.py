@@ -1,7 +1,8 @@
 """Python run in `odoo-bin shell` processes, and Odoo servers, as the tests and the Odoo benchmark drive Odoo.
 
-MDH_ODOO_BIN (the odoo-bin to run) and MDH_ODOO_OPTIONS (its options, one a line) say which Odoo and
-database; scripts/odoo-env sets them.
+MDH_ODOO_BIN (the odoo-bin to run), MDH_ODOO_PYTHON (the Python that runs it, .venv-odoo/'s: the tests and the
+benchmark themselves run in .venv/) and MDH_ODOO_OPTIONS (its options, one a line) say which Odoo and database;
+scripts/odoo-env sets them.
 """
 
 import os
@@ -13,9 +14,10 @@ import textwrap
 import time
 import urllib.request
 
-from dnsserver import stop_process_group
+from .dnsserver import stop_process_group
 
 ODOO_BIN = os.environ.get("MDH_ODOO_BIN", "")
+ODOO_PYTHON = os.environ.get("MDH_ODOO_PYTHON", sys.executable)
 ODOO_OPTIONS = [line for line in os.environ.get("MDH_ODOO_OPTIONS", "").splitlines() if line]
 DSN = os.environ.get("MDH_ODOO_DSN", "")
 DONE = "MDH-SHELL-DONE"
@@ -29,7 +31,7 @@ class OdooShell:
     """Runs Python in `odoo-bin shell` processes on the test database."""
 
     def command(self, *options: str) -> list[str]:
-        return [sys.executable, ODOO_BIN, "shell", *ODOO_OPTIONS, "--no-http", "--log-level=warn", *options]
+        return [ODOO_PYTHON, ODOO_BIN, "shell", *ODOO_OPTIONS, "--no-http", "--log-level=warn", *options]
 
     def spawn(self, code: str, *options: str) -> subprocess.Popen:
         """Start a shell running `code`, in its own process group (so that a test can kill it whole); `options`
@@ -73,7 +75,7 @@ class OdooServer:
     def __enter__(self):
         self._log = open(self.log_path, "w+")  # closed in __exit__
         self.process = subprocess.Popen(
-            [sys.executable, ODOO_BIN, *ODOO_OPTIONS, "--max-cron-threads=0", "--log-level=warn", *self.options],
+            [ODOO_PYTHON, ODOO_BIN, *ODOO_OPTIONS, "--max-cron-threads=0", "--log-level=warn", *self.options],
             stdout=self._log,
             stderr=subprocess.STDOUT,
             env={**os.environ, **self.environ},

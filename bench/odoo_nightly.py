@@ -20,23 +20,18 @@ import json
 import re
 import sys
 import time
-from pathlib import Path
 
 import psycopg2
-
-ROOT = Path(__file__).resolve().parents[1]
-sys.path[:0] = [str(ROOT), str(ROOT / "tests" / "engine"), str(ROOT / "tests" / "odoo_process"), str(ROOT / "bench")]
-
-from dnsserver import AuthoritativeServer
 from generate import generate
 from latency import ForwarderProcess
-from odooshell import DSN, ODOO_BIN, OdooServer, OdooShell
-from pgactivity import TransactionSampler
 from run import _machine, bench_zones
-from scenario import CRON, QUEUED_CHECKS
 
-from maildns import Resolver
-from maildns.check import check_domains
+from odoo.addons.mail_domain_health.maildns import Resolver
+from odoo.addons.mail_domain_health.maildns.check import check_domains
+from odoo.addons.mail_domain_health.tests.support.dnsserver import AuthoritativeServer
+from odoo.addons.mail_domain_health.tests.support.odooshell import DSN, ODOO_BIN, OdooServer, OdooShell
+from odoo.addons.mail_domain_health.tests.support.pgactivity import TransactionSampler
+from odoo.addons.mail_domain_health.tests.support.scenario import CRON, QUEUED_CHECKS
 
 COMPANIES = 4
 QUEUE_WORKERS = 2
