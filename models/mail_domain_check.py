@@ -71,6 +71,12 @@ class MailDomainCheck(models.Model):
         string="Effective DMARC policy",
         readonly=True,
     )
+    dmarc_provider_can_pass = fields.Selection(
+        [("yes", "Yes"), ("no", "No")],
+        string="Sender can pass DMARC",
+        readonly=True,
+        help="Whether, at the last check, the sender's mail could pass this domain's DMARC (empty: unknown).",
+    )
     free_mail = fields.Boolean(string="Free mail", readonly=True)
     report = fields.Json(readonly=True)
     problem_ids = fields.One2many("mail.domain.check.problem", "check_id", string="Problems", readonly=True)
@@ -232,7 +238,7 @@ class MailDomainCheck(models.Model):
     def _provider_can_pass(self) -> bool | None:
         """Whether, at the last check, the sending provider passed this domain's DMARC (None: unknown)."""
         self.ensure_one()
-        return ((self.report or {}).get("dmarc") or {}).get("provider_can_pass")
+        return {"yes": True, "no": False}.get(self.dmarc_provider_can_pass)
 
     @api.model
     def _normalize_domain(self, text: str) -> str:

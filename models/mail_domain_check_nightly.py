@@ -13,7 +13,7 @@ _logger = logging.getLogger(__name__)
 
 # Domains per cron batch: one batch is resolved, written and committed before the next starts. 100 rather
 # than 50: half the statements and commits, and fewer stragglers ending a batch, for a first night 10% faster
-# (bench/odoo.py); writing a batch still takes under a second.
+# (bench/odoo_nightly.py); writing a batch still takes under a second.
 BATCH_SIZE = 100
 # Batches whose DNS questions are under way while one is written, and how many are asked at once.
 LOOKAHEAD = 3

@@ -33,7 +33,7 @@ class MailDomainCheck(models.Model):
         "refuse or junk, with the outgoing mail servers as they are now.",
     )
 
-    @api.depends("name", "dmarc_effective_policy", "report")
+    @api.depends("name", "dmarc_effective_policy", "dmarc_provider_can_pass")
     def _compute_relay_fails(self):
         for check in self:
             facts = {

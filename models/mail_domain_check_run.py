@@ -363,6 +363,7 @@ class MailDomainCheck(models.Model):
             "dmarc_record": report.dmarc.record,
             "dmarc_policy": policy_or_false(report.dmarc.policy),
             "dmarc_effective_policy": policy_or_false(report.dmarc.effective_policy),
+            "dmarc_provider_can_pass": {True: "yes", False: "no"}.get(report.dmarc.provider_can_pass, False),
             "free_mail": is_free_mail(report.domain),
             "report": data,
             "records_to_publish": zone_lines(report.records_to_publish()),

@@ -109,7 +109,9 @@ def test_is_free_mail(domain, expected):
 
 
 def test_shipped_list_holds_valid_unique_domains_and_is_read_once():
-    text = resources.files("maildns").joinpath(FREE_MAIL_FILE).read_text(encoding="utf-8")
+    text = (
+        resources.files("odoo.addons.mail_domain_health.maildns").joinpath(FREE_MAIL_FILE).read_text(encoding="utf-8")
+    )
     entries = [line.strip() for line in text.splitlines() if line.strip() and not line.lstrip().startswith("#")]
     assert len(entries) == len(set(entries)) == len(free_mail_domains())
     assert all(to_ascii(entry) == entry and "." in entry for entry in entries)

@@ -17,7 +17,7 @@ OFFLINE = ["--no-attribution", "--nameserver", "127.0.0.1:9", "--timeout", "0.2"
 
 def run(*args: str, stdin: bytes | None = None) -> subprocess.CompletedProcess:
     return subprocess.run(
-        [sys.executable, "-m", "maildns", "report", *args],
+        [sys.executable, "-m", "odoo.addons.mail_domain_health.maildns", "report", *args],
         check=False,
         cwd=ROOT,
         capture_output=True,
