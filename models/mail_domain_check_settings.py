@@ -18,8 +18,7 @@ from ..maildns import (
     detect_sender,
     resolver_addresses,
 )
-from ..tools.check_settings import KEYS as SETTING_KEYS
-from ..tools.check_settings import PREFIX, CheckSettings, Sender, read_check_settings
+from ..tools.check_settings import PREFIX, SETTING_KEYS, CheckSettings, Sender, read_check_settings
 from .mail_domain_check_state import SETTINGS_CHANGED_ANY
 
 _logger = logging.getLogger(__name__)

@@ -3,16 +3,13 @@ from odoo.exceptions import AccessError, ValidationError
 
 from ..maildns import DEFAULT_DOMAIN_TIMEOUT, PROVIDER_CHOICES
 from ..tools.addresses import split_list
-from ..tools.check_settings import KEYS as SETTING_KEYS
 from ..tools.check_settings import (
     MAX_TIMEOUT,
-    PREFIX,
     CheckSettings,
     is_dkim_selector,
     is_ip_address,
     is_nameserver_address,
     is_timeout,
-    read_check_settings,
 )
 from ..tools.dmarc_intake import (
     BOUNDS,
@@ -293,9 +290,7 @@ class ResConfigSettings(models.TransientModel):
         return result
 
     def _mail_domain_health_sending_settings(self) -> CheckSettings:
-        params = self.env["ir.config_parameter"].sudo()
-        settings, _ = read_check_settings({key: params.get_param(PREFIX + key) for key in SETTING_KEYS})
-        return settings
+        return self.env["mail.domain.check"].sudo()._get_check_settings(with_sender=False)
 
     @api.constrains(
         "mail_domain_health_dmarc_max_files",

@@ -70,7 +70,7 @@ def is_private_suffix(text: str) -> bool:
 
 
 # The system parameters (without PREFIX) a run reads.
-KEYS = (
+SETTING_KEYS = (
     "provider",
     "own_addresses",
     "dkim_selector",

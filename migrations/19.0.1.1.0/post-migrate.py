@@ -1,4 +1,5 @@
-"""Where the checking runs stand moved from system parameters to mail.domain.check.state: carry it over."""
+"""Carried over: where the checking runs stand, from system parameters to mail.domain.check.state; and whether
+the sender could pass a domain's DMARC, from the stored result to its own column."""
 
 from odoo import SUPERUSER_ID, api, fields
 
@@ -21,3 +22,11 @@ def migrate(cr, version):
         }
     )
     params.search([("key", "in", [PREFIX + key for key in MOVED])]).unlink()
+    cr.execute(
+        """
+        UPDATE mail_domain_check
+           SET dmarc_provider_can_pass = CASE result->'dmarc'->>'provider_can_pass'
+                                         WHEN 'true' THEN 'yes' WHEN 'false' THEN 'no' END
+         WHERE result IS NOT NULL AND dmarc_provider_can_pass IS NULL
+        """
+    )
