@@ -5,7 +5,16 @@ monitoring system and from the mail_domain_health Odoo addon.
 """
 
 from . import messages, spf
-from .address import address_verdict, is_free_mail
+from .address import (
+    RelayVerdict,
+    UserVerdict,
+    address_verdict,
+    domain_relay_fails,
+    free_mail_reason,
+    is_free_mail,
+    relay_verdict,
+    user_verdict,
+)
 from .aggregate import (
     AggregateRecord,
     AggregateReport,
@@ -40,7 +49,7 @@ from .providers import (
     provider_for_smtp_host,
     resolver_addresses,
 )
-from .report import DomainReport, Problem, Record, Status, worst
+from .report import DomainReport, Problem, Publication, Record, Status, is_fault, worst
 
 __all__ = [
     "AUTO",
@@ -67,7 +76,9 @@ __all__ = [
     "Outcome",
     "Problem",
     "Provider",
+    "Publication",
     "Record",
+    "RelayVerdict",
     "ReportAuthenticity",
     "ReportError",
     "Resolver",
@@ -76,6 +87,7 @@ __all__ = [
     "SenderDetection",
     "SmtpServer",
     "Status",
+    "UserVerdict",
     "address_verdict",
     "attribute_ips",
     "attribute_sources",
@@ -85,19 +97,24 @@ __all__ = [
     "check_domains",
     "chosen_sender",
     "detect_sender",
+    "domain_relay_fails",
     "forward_confirmed",
+    "free_mail_reason",
     "get_provider",
+    "is_fault",
     "is_free_mail",
     "is_public_dns_name",
     "messages",
     "parse_nameserver",
     "parse_report",
     "provider_for_smtp_host",
+    "relay_verdict",
     "resolver_addresses",
     "sniff",
     "spf",
     "to_ascii",
     "to_unicode",
+    "user_verdict",
     "verify_report_message",
     "worst",
 ]

@@ -14,18 +14,25 @@ The verdict on an address depends on how its mail goes out:
   `address.rewritten`, of status INFO, says so in place of the two above.
 
 `address.free_mail` (warn) is added for public email services either way: Odoo
-can never be authorized to send as them.
+can never be authorized to send as them. Their DMARC findings say only what
+receivers do (`address.free_mail_dmarc_reject`, `address.free_mail_dmarc_quarantine`):
+the free-mail finding gives the fix, and "authorize Odoo" would contradict it.
 
 audit_address() judges a checked target; address_verdict() gives the same
 verdict from stored facts, without DNS, so that a caller holding a domain's
 last check (its effective policy, whether the provider passes its DMARC) can
-recompute the verdict of each user without a rule of its own.
+recompute the verdict of each user without a rule of its own. user_verdict()
+and relay_verdict() answer the two questions a screen asks from those facts:
+what stands against the mail Odoo sends as a user, and whether receivers
+refuse or junk what Odoo relays as a contact. Both judge any text: an address
+the engine cannot read gets `address.invalid` (unknown), never an exception.
 """
 
 import functools
+from dataclasses import dataclass
 from importlib import resources
 
-from .errors import InvalidTarget
+from .errors import InvalidTarget, MailDNSError
 from .names import Target, parse_target
 from .report import AddressReport, DmarcReport, Problem, Status
 
@@ -101,12 +108,141 @@ def _verdict(
         problems.append(Problem("address.rewritten", Status.INFO, params))
     # A domain whose DMARC the provider passes (the company's own, set up) loses nothing to its policy.
     elif fails and effective_policy == "reject":
-        problems.append(Problem("address.dmarc_reject", Status.FAIL, params))
+        problems.append(Problem(_dmarc_code("reject", free_mail), Status.FAIL, params))
     elif fails and effective_policy == "quarantine":
-        problems.append(Problem("address.dmarc_quarantine", Status.WARN, params))
+        problems.append(Problem(_dmarc_code("quarantine", free_mail), Status.WARN, params))
     elif provider_can_pass is None and effective_policy in ("reject", "quarantine"):
         # What the domain's check could not judge, its users' warnings do not judge either: one verdict.
         problems.append(Problem("address.dmarc_unknown", Status.UNKNOWN, {**params, "policy": effective_policy}))
     if free_mail:
         problems.append(Problem("address.free_mail", Status.WARN, params))
     return problems
+
+
+def _dmarc_code(policy: str, free_mail: bool) -> str:
+    return f"address.free_mail_dmarc_{policy}" if free_mail else f"address.dmarc_{policy}"
+
+
+def _invalid(text: str) -> Problem:
+    return Problem("address.invalid", Status.UNKNOWN, {"text": text})
+
+
+# The parts of a domain's check that also stand against mail sent as one of its addresses: the domain's own
+# findings and its SPF and DKIM (its DMARC is judged by the address verdict itself).
+SENDING_PARTS = ("domain", "spf", "dkim")
+# The statuses of a finding that stands against the mail (information and a pass do not).
+_AGAINST = frozenset({Status.FAIL, Status.ERROR, Status.UNKNOWN, Status.WARN})
+
+
+@dataclass(frozen=True)
+class UserVerdict:
+    """What stands against the mail Odoo sends as a user: `problems`, the verdict on the address, and which
+    findings of its domain's check count too (concerns()): those of the domain, its SPF and its DKIM when the
+    mail goes out as the address on a domain that is not a public service, none otherwise (Odoo's
+    notifications address carries it, or the domain's records are not the company's to fix)."""
+
+    problems: tuple[Problem, ...]
+    domain_parts: tuple[str, ...] = ()
+
+    def concerns(self, part: str, status: str) -> bool:
+        """Whether a finding of the domain's check, in `part` ("domain", "spf", "dkim", "dmarc") with `status`,
+        stands against the user's mail too."""
+        return part in self.domain_parts and Status(status) in _AGAINST
+
+
+def user_verdict(
+    address: str, *, effective_policy: str | None, provider_can_pass: bool | None, sent_as: bool = True
+) -> UserVerdict:
+    """The verdict on mail Odoo sends as a user's `address`, from stored facts about its domain (no DNS); the
+    arguments are address_verdict()'s. An address the engine cannot read gets `address.invalid`."""
+    try:
+        problems = address_verdict(
+            address, effective_policy=effective_policy, provider_can_pass=provider_can_pass, sent_as=sent_as
+        )
+    except MailDNSError:
+        return UserVerdict((_invalid(address),))
+    free_mail = any(problem.code == "address.free_mail" for problem in problems)
+    return UserVerdict(tuple(problems), SENDING_PARTS if sent_as and not free_mail else ())
+
+
+# What receivers do to mail relayed as an address, by the address verdict's finding: the relayed-mail sentence
+# says only that, the fixes that fit a contact (not "give this user another address") being given apart.
+_RELAY_CODES = {
+    "address.dmarc_reject": "relay.dmarc_reject",
+    "address.free_mail_dmarc_reject": "relay.dmarc_reject",
+    "address.dmarc_quarantine": "relay.dmarc_quarantine",
+    "address.free_mail_dmarc_quarantine": "relay.dmarc_quarantine",
+}
+# A public email service is no news for a contact: whether its mail gets through is the relay verdict.
+_NOT_FOR_RELAY = frozenset({"address.free_mail"})
+
+
+@dataclass(frozen=True)
+class RelayVerdict:
+    """What becomes of the mail Odoo relays as a contact's address to a document's followers: `failures`,
+    the findings under which receivers refuse (relay.dmarc_reject) or junk (relay.dmarc_quarantine) it;
+    `notes`, the other findings (address.rewritten when Odoo's notifications address carries it,
+    address.dmarc_unknown, address.invalid)."""
+
+    failures: tuple[Problem, ...]
+    notes: tuple[Problem, ...] = ()
+
+    @property
+    def fails(self) -> bool:
+        """Whether receivers refuse or junk the relayed mail."""
+        return bool(self.failures)
+
+
+def relay_verdict(
+    address: str,
+    *,
+    effective_policy: str | None,
+    provider_can_pass: bool | None,
+    free_mail: bool | None = None,
+    sent_as: bool = True,
+) -> RelayVerdict:
+    """The verdict on mail Odoo relays as `address`, sent as that address or (sent_as=False) as Odoo's
+    notifications address, from stored facts about its domain (no DNS); the arguments are address_verdict()'s.
+    An address the engine cannot read gets `address.invalid`, which stops nothing."""
+    try:
+        problems = address_verdict(
+            address,
+            effective_policy=effective_policy,
+            provider_can_pass=provider_can_pass,
+            free_mail=free_mail,
+            sent_as=sent_as,
+        )
+    except MailDNSError:
+        return RelayVerdict((), (_invalid(address),))
+    failures = tuple(
+        Problem(_RELAY_CODES[problem.code], problem.status, problem.params)
+        for problem in problems
+        if problem.code in _RELAY_CODES
+    )
+    notes = tuple(
+        problem for problem in problems if problem.code not in _RELAY_CODES and problem.code not in _NOT_FOR_RELAY
+    )
+    return RelayVerdict(failures, notes)
+
+
+def domain_relay_fails(
+    domain: str, *, effective_policy: str | None, provider_can_pass: bool | None, sent_as: bool
+) -> bool:
+    """Whether receivers refuse or junk the mail Odoo relays from an address of `domain` (relay_verdict()).
+
+    The verdict depends on the domain's stored facts, not on the local part: postmaster@, which every domain
+    has (RFC 5321 section 4.5.1), stands for all of its addresses. A `domain` that is not one fails nothing.
+    """
+    return relay_verdict(
+        f"postmaster@{domain}", effective_policy=effective_policy, provider_can_pass=provider_can_pass, sent_as=sent_as
+    ).fails
+
+
+def free_mail_reason(domain: str, part: str, *, effective_policy: str | None, codes) -> Problem:
+    """What the SPF, DKIM or DMARC part (`part`) of the check of a public email service says, given the codes
+    of its findings: its records are not the administrator's to change (domain.free_mail_part), and its DMARC,
+    when it stops the mail Odoo sends as its addresses, is enforced (domain.free_mail_dmarc)."""
+    if part == "dmarc" and "dmarc.provider_fails" in codes and effective_policy in ("reject", "quarantine"):
+        status = Status.FAIL if effective_policy == "reject" else Status.WARN
+        return Problem("domain.free_mail_dmarc", status, {"domain": domain, "policy": effective_policy})
+    return Problem("domain.free_mail_part", Status.INFO, {"domain": domain})

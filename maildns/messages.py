@@ -36,6 +36,11 @@ MESSAGES: dict[str, str] = {
         "policy tells receivers to refuse or junk what others send. Give your users addresses on a domain "
         "you manage."
     ),
+    # What the SPF, DKIM and DMARC parts of a public email service's check say (address.free_mail_reason).
+    "domain.free_mail_part": _("Not yours to change: %(domain)s is a public email service."),
+    "domain.free_mail_dmarc": _(
+        "%(domain)s enforces DMARC (p=%(policy)s): receivers refuse or junk the mail Odoo sends as its addresses."
+    ),
     # DNS faults. Timeouts, refusals and unusable replies come from the DNS server this check asks (the
     # configured one, or the system's); SERVFAIL is that server saying the domain's own name servers failed.
     "dns.timeout": _(
@@ -226,6 +231,17 @@ MESSAGES: dict[str, str] = {
         "this user an address on a domain you manage, or, if %(domain)s is yours, authorize the servers Odoo "
         "sends through in its SPF and DKIM records."
     ),
+    # On a public email service, only what receivers do: the free-mail finding gives the fix.
+    "address.free_mail_dmarc_reject": _(
+        "The DMARC policy of %(domain)s is reject: receivers refuse mail that Odoo sends as %(address)s."
+    ),
+    "address.free_mail_dmarc_quarantine": _(
+        "The DMARC policy of %(domain)s is quarantine: mail that Odoo sends as %(address)s lands in spam."
+    ),
+    "address.invalid": _(
+        "%(text)s is not an email address the check can read: whether receivers accept the mail sent as it "
+        "is not known. Correct the address."
+    ),
     "address.dmarc_unknown": _(
         "The DMARC policy of %(domain)s is %(policy)s, and whether the mail Odoo sends as %(address)s passes it "
         "is not known: the check of %(domain)s says what is missing."
@@ -238,6 +254,19 @@ MESSAGES: dict[str, str] = {
         "%(domain)s is a public email service: Odoo can never be authorized to send as %(address)s. Give this "
         "user an address on a domain you manage."
     ),
+    # Mail Odoo relays as a contact's address (address.relay_verdict): what receivers do, the fixes being a
+    # contact's, not a user's.
+    "relay.dmarc_reject": _(
+        "The DMARC policy of %(domain)s is reject: receivers refuse the messages Odoo relays as %(address)s."
+    ),
+    "relay.dmarc_quarantine": _(
+        "The DMARC policy of %(domain)s is quarantine: the messages Odoo relays as %(address)s land in spam."
+    ),
+    # How a record to publish goes in the zone (report.Publication): beside the others, or in place of the
+    # domain's SPF or DMARC record, a second one voiding both.
+    "publish.add": _("Add:"),
+    "publish.replace_spf": _("Replace your current SPF record %(record)s with:"),
+    "publish.replace_dmarc": _("Replace your current DMARC record %(record)s with:"),
     # Who sends Odoo's mail (providers.detect_sender and chosen_sender): reason codes, not problems.
     "sender.mail_server": _("Odoo sends through its outgoing mail server %(server)s (%(host)s), run by %(provider)s."),
     "sender.mail_server_relay": _(

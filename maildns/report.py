@@ -11,6 +11,16 @@ from dataclasses import dataclass, field, fields
 from enum import StrEnum
 
 from .messages import PLACEHOLDERS, render
+from .spf import is_spf_record
+
+# The codes of DNS faults: the DNS failing to answer, which says nothing about the domain's records.
+FAULT_PREFIX = "dns."
+
+
+def is_fault(code: str) -> bool:
+    """Whether the finding `code` is a DNS fault (a server that did not answer) rather than a fact about the
+    domain: a result holding faults only is no news about the domain."""
+    return code.startswith(FAULT_PREFIX)
 
 
 class Status(StrEnum):
@@ -79,11 +89,38 @@ class Problem:
         """The English sentence, rendered from maildns.messages."""
         return render(self.code, self.params)
 
+    @property
+    def is_fault(self) -> bool:
+        """Whether this finding is a DNS fault (see is_fault())."""
+        return is_fault(self.code)
+
     def to_dict(self) -> dict:
         data = {"code": self.code, "message": self.message, "status": str(self.status), "params": dict(self.params)}
         if self.record is not None:
             data["record"] = self.record.to_dict()
         return data
+
+
+@dataclass(frozen=True)
+class Publication:
+    """A record to publish and what it does to the domain's records: `code` says it (publish.add: added beside
+    them; publish.replace_spf, publish.replace_dmarc: in place of the record found, `replaces`, since a second
+    SPF or DMARC record would void both), with the params of its sentence in maildns.messages."""
+
+    record: Record
+    code: str = "publish.add"
+    replaces: str | None = None
+
+    @property
+    def params(self) -> dict[str, str]:
+        return {"record": self.replaces} if self.replaces is not None else {}
+
+    @property
+    def message(self) -> str:
+        return render(self.code, self.params)
+
+    def to_dict(self) -> dict:
+        return {**self.record.to_dict(), "code": self.code, "params": self.params}
 
 
 @dataclass
@@ -217,16 +254,31 @@ class DomainReport:
         """The DNS faults met, each named once: SPF, DKIM and DMARC asking a server that refuses is one fault."""
         distinct: dict[tuple, Problem] = {}
         for problem in self.all_problems():
-            if problem.code.startswith("dns."):
+            if problem.is_fault:
                 distinct.setdefault((problem.code, problem.params["nameserver"], problem.params["detail"]), problem)
         return list(distinct.values())
 
     def records_to_publish(self) -> list[Record]:
+        """The records that fix the findings, each name and type once."""
         seen: dict[tuple[str, str], Record] = {}
         for problem in self.all_problems():
             if problem.record is not None:
                 seen.setdefault((problem.record.name, problem.record.type), problem.record)
         return list(seen.values())
+
+    def publications(self) -> list[Publication]:
+        """records_to_publish(), each saying whether it is added or replaces the domain's SPF or DMARC record."""
+        return [self._publication(record) for record in self.records_to_publish()]
+
+    def _publication(self, record: Record) -> Publication:
+        if record.type != "TXT":
+            return Publication(record)
+        if record.name == self.domain and is_spf_record(record.value) and self.spf.record:
+            return Publication(record, "publish.replace_spf", self.spf.record)
+        dmarc_name = f"_dmarc.{self.dmarc.record_domain}" if self.dmarc.record_domain else None
+        if record.name == dmarc_name and self.dmarc.record:
+            return Publication(record, "publish.replace_dmarc", self.dmarc.record)
+        return Publication(record)
 
     def to_dict(self) -> dict:
         data = {
@@ -238,7 +290,7 @@ class DomainReport:
             "spf": self.spf.to_dict(),
             "dkim": self.dkim.to_dict(),
             "dmarc": self.dmarc.to_dict(),
-            "records_to_publish": [record.to_dict() for record in self.records_to_publish()],
+            "records_to_publish": [publication.to_dict() for publication in self.publications()],
             "elapsed": round(self.elapsed, 3),
         }
         if self.address is not None:

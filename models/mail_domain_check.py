@@ -2,9 +2,19 @@ from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError
 from odoo.tools import SQL, format_datetime
 
-from ..maildns import AUTO, PROVIDER_CHOICES, UNKNOWN_SENDER, MailDNSError, Status, to_ascii, to_unicode
+from ..maildns import (
+    AUTO,
+    PROVIDER_CHOICES,
+    UNKNOWN_SENDER,
+    MailDNSError,
+    Status,
+    free_mail_reason,
+    is_fault,
+    to_ascii,
+    to_unicode,
+)
 from ..tools.findings import render, worst_first
-from ..tools.stored_report import POLICIES
+from ..tools.stored_report import POLICIES, publications
 
 STATUSES = [
     (str(Status.PASS), "Pass"),
@@ -102,6 +112,7 @@ class MailDomainCheck(models.Model):
         "dmarc_status",
         "spf_record",
         "records_to_publish",
+        "report",
         "free_mail",
         "is_stale",
         "last_success_at",
@@ -118,7 +129,7 @@ class MailDomainCheck(models.Model):
                     check[f"{part}_reason"] = check._free_mail_reason(part)
                     continue
                 findings = worst_first(
-                    [p for p in problems if p.part == part and p.severity != "info" and not p.code.startswith("dns.")],
+                    [p for p in problems if p.part == part and p.severity != "info" and not is_fault(p.code)],
                     status=lambda problem: problem.severity,
                 )
                 reason = "\n".join(dict.fromkeys(p.description for p in findings))
@@ -133,15 +144,11 @@ class MailDomainCheck(models.Model):
 
     def _free_mail_reason(self, part: str) -> str:
         self.ensure_one()
-        # The engine's verdict (dmarc.provider_fails), in words that give no DNS advice for a domain not yours.
-        if part == "dmarc" and "dmarc.provider_fails" in self.problem_ids.mapped("code"):
-            return self.env._(
-                "%(domain)s enforces DMARC (p=%(policy)s): receivers refuse or junk the mail Odoo sends as its "
-                "addresses.",
-                domain=self.display_name,
-                policy=self.dmarc_effective_policy,
-            )
-        return self.env._("Not yours to change: %(domain)s is a public email service.", domain=self.display_name)
+        # The engine's verdict, in words that give no DNS advice for a domain not yours.
+        reason = free_mail_reason(
+            self.name, part, effective_policy=self.dmarc_effective_policy or None, codes=self.problem_ids.mapped("code")
+        )
+        return render(self.env, reason.code, reason.params)
 
     def _fault_summary(self) -> str | bool:
         """Each distinct DNS fault once (per code and server, not per name asked), and, when the results shown
@@ -150,7 +157,7 @@ class MailDomainCheck(models.Model):
         faults = [
             {"code": problem.code, "params": problem.params or {}}
             for problem in self.problem_ids
-            if problem.code.startswith("dns.")
+            if is_fault(problem.code)
         ]
         if self.is_stale:
             # The last check's faults first: they are why the results shown are older.
@@ -192,19 +199,11 @@ class MailDomainCheck(models.Model):
             # A public mail service's DNS is not yours to change: the fix is the users' addresses.
             return False
         lines = []
-        # The DMARC record to publish replaces the one found (a second record would void both): where the
-        # reports should go is added to it, and a broken one is repaired.
-        dmarc_name = f"_dmarc.{((self.report or {}).get('dmarc') or {}).get('record_domain')}. TXT "
-        for line in (self.records_to_publish or "").splitlines():
-            is_spf = f"{self.name}. TXT " in line and '"v=spf1' in line.lower()
-            if is_spf and self.spf_record:
-                lines.append(self.env._("Replace your current SPF record %(record)s with:", record=self.spf_record))
-            elif line.startswith(dmarc_name) and self.dmarc_record:
-                lines.append(self.env._("Replace your current DMARC record %(record)s with:", record=self.dmarc_record))
-            else:
-                lines.append(self.env._("Add:"))
+        # The engine says of each record whether it is added or replaces the SPF or DMARC record found.
+        for code, params, line in publications(self.report):
+            if code:
+                lines.append(render(self.env, code, params))
             lines.append(f"    {line}")
-        return "\n".join(lines) or False
 
     @api.depends("name")
     def _compute_display_name(self):

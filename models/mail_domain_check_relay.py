@@ -1,7 +1,7 @@
 from odoo import api, fields, models
 from odoo.tools import SQL
 
-from ..tools.relay import domain_relay_fails
+from ..maildns import domain_relay_fails
 from ..tools.sending import SendingChange
 
 

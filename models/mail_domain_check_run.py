@@ -317,7 +317,7 @@ class MailDomainCheck(models.Model):
         provider, sender, settings_version = settings.sender.provider, dict(settings.sender.reason), settings.version
         problems = report.all_problems()
         only_faults = report.status == "error" and all(
-            problem.code.startswith("dns.") for problem in problems if problem.status == "error"
+            problem.is_fault for problem in problems if problem.status == "error"
         )
         if only_faults and self.last_success_at:
             # An unanswered lookup says nothing about the domain: keep the last good result, marked stale, with

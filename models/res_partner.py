@@ -2,11 +2,10 @@ from odoo import api, fields, models
 from odoo.fields import Domain
 from odoo.tools import SQL
 
-from ..maildns import MailDNSError, address_verdict
+from ..maildns import relay_verdict
 from ..tools.addresses import email_domain
 from ..tools.check_settings import PREFIX, is_on
-from ..tools.findings import readable, render
-from ..tools.relay import REWRITTEN_CODE, relay_failures
+from ..tools.findings import render
 
 
 class ResPartner(models.Model):
@@ -71,19 +70,15 @@ class ResPartner(models.Model):
         self.ensure_one()
         address = self.email_normalized
         preview = self.env["ir.mail_server"]._mail_domain_health_preview(address, self.env.company)
-        try:
-            verdict = address_verdict(
-                address,
-                effective_policy=check.dmarc_effective_policy or None,
-                provider_can_pass=check._provider_can_pass(),
-                sent_as=not preview.rewritten,
-            )
-        except MailDNSError:
-            return
+        verdict = relay_verdict(
+            address,
+            effective_policy=check.dmarc_effective_policy or None,
+            provider_can_pass=check._provider_can_pass(),
+            sent_as=not preview.rewritten,
+        )
         server = preview.server_name or self.env["ir.mail_server"]._mail_domain_health_configuration_server_name()
-        failures = relay_failures(verdict)
-        if failures:
-            lines = [self._mail_domain_health_relay_finding(problem) for problem in failures]
+        if verdict.fails:
+            lines = [render(self.env, problem.code, problem.params) for problem in verdict.failures]
             lines.append(
                 self.env._(
                     "When %(name)s writes on a document, Odoo relays the message to the document's followers "
@@ -98,9 +93,7 @@ class ResPartner(models.Model):
             self.mail_domain_health_relay_warning = "\n".join(lines)
         elif preview.rewritten and check.relay_fails_sent_as:
             # Only where sending as the contact would fail: elsewhere the way out is no news.
-            lines = [
-                render(self.env, problem.code, problem.params) for problem in verdict if problem.code == REWRITTEN_CODE
-            ]
+            lines = [render(self.env, problem.code, problem.params) for problem in verdict.notes]
             lines.append(
                 self.env._(
                     "When %(name)s writes on a document, Odoo relays the message to the document's followers "
@@ -129,25 +122,6 @@ class ResPartner(models.Model):
         user is, so that its banner does not wait for the night (only where contacts' domains are checked)."""
         if self and self._mail_domain_health_contacts_checked():
             self.env["mail.domain.check"]._queue_unchecked(self.mapped("mail_domain_health_email_domain"))
-
-    def _mail_domain_health_relay_finding(self, problem) -> str:
-        """A finding about this contact's relayed mail. The engine's sentence speaks of a user's address (give
-        this user an address on a domain you manage), the wrong advice for a customer: the banner gives the
-        fixes that fit a contact, and the finding says only what receivers do."""
-        params = problem.params
-        if problem.code == "address.dmarc_reject":
-            return self.env._(
-                "The DMARC policy of %(domain)s is reject: receivers refuse the messages Odoo relays as %(address)s.",
-                domain=readable("domain", params["domain"]),
-                address=readable("address", params["address"]),
-            )
-        if problem.code == "address.dmarc_quarantine":
-            return self.env._(
-                "The DMARC policy of %(domain)s is quarantine: the messages Odoo relays as %(address)s land in spam.",
-                domain=readable("domain", params["domain"]),
-                address=readable("address", params["address"]),
-            )
-        return render(self.env, problem.code, problem.params)
 
     def _search_mail_domain_health_relay_fails(self, operator, value):
         if operator not in ("in", "not in"):

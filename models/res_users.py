@@ -1,9 +1,9 @@
 from odoo import api, fields, models
 from odoo.tools import SQL
 
-from ..maildns import MailDNSError, Status, address_verdict
+from ..maildns import Status, user_verdict
 from ..tools.addresses import ascii_or_none, email_domain
-from ..tools.findings import readable, render, worst_first
+from ..tools.findings import render, worst_first
 
 # What a banner says about a user, from the severity of the worst finding.
 LEVELS = [
@@ -12,8 +12,6 @@ LEVELS = [
     (str(Status.UNKNOWN), "Not known"),
     (str(Status.FAIL), "Failure"),
 ]
-# The parts of a domain check that matter for mail sent as the user: the domain's own SPF and DKIM.
-SENDING_PARTS = ("domain", "spf", "dkim")
 
 
 class ResUsers(models.Model):
@@ -64,12 +62,9 @@ class ResUsers(models.Model):
                 continue
             checks = self.env["mail.domain.check"].sudo()._checks_by_name({email_domain(address)})
             check = next(iter(checks.values()), self.env["mail.domain.check"])
-            findings, _ = user._mail_domain_health_problems(check)
-            free_mail = any(code == "address.free_mail" for code, _, _ in findings)
+            verdict, _ = user._mail_domain_health_verdict(check)
             address_findings = [
-                user._mail_domain_health_finding(code, params, free_mail)
-                for code, params, _ in findings
-                if code.startswith("address.")
+                render(self.env, problem.code, problem.params) for problem in worst_first(list(verdict.problems))
             ]
             if address_findings:
                 user.mail_domain_health_own_note = " ".join(address_findings)
@@ -118,31 +113,31 @@ class ResUsers(models.Model):
         self.ensure_one()
         return self.email or (self.login if self.login and "@" in self.login else False)
 
-    def _mail_domain_health_problems(self, check) -> tuple[list, object]:
-        """The engine's verdict on mail Odoo sends as this user, from stored results only (no DNS), and how
-        Odoo sends it: the address verdict for the real sending path, and, when the mail goes out as the user
-        on a domain that is not a public service, the domain's own SPF and DKIM findings."""
+    def _mail_domain_health_verdict(self, check) -> tuple[object, object]:
+        """The engine's verdict on mail Odoo sends as this user (maildns.UserVerdict), from stored results only
+        (no DNS), and how Odoo sends it (the sending preview)."""
         self.ensure_one()
         address = self._mail_domain_health_address()
         preview = self.env["ir.mail_server"]._mail_domain_health_preview(address, self.company_id)
-        try:
-            verdict = address_verdict(
-                address,
-                effective_policy=check.dmarc_effective_policy or None,
-                provider_can_pass=check._provider_can_pass() if check else None,
-                sent_as=not preview.rewritten,
-            )
-        except MailDNSError:
-            return [], preview
-        findings = [(problem.code, problem.params, problem.status) for problem in verdict]
-        free_mail = any(code == "address.free_mail" for code, _, _ in findings)
-        if check and not preview.rewritten and not free_mail:
-            findings += [
-                (problem.code, problem.params or {}, problem.severity)
-                for problem in check.sudo().problem_ids
-                if problem.part in SENDING_PARTS
-                and problem.severity in (Status.FAIL, Status.WARN, Status.UNKNOWN, Status.ERROR)
-            ]
+        verdict = user_verdict(
+            address,
+            effective_policy=check.dmarc_effective_policy or None,
+            provider_can_pass=check._provider_can_pass() if check else None,
+            sent_as=not preview.rewritten,
+        )
+        return verdict, preview
+
+    def _mail_domain_health_problems(self, check) -> tuple[list, object]:
+        """The findings against mail Odoo sends as this user, worst first, as (code, params, status), and how
+        Odoo sends it: the engine's verdict on the address, and the findings of the domain's check it says
+        count too."""
+        verdict, preview = self._mail_domain_health_verdict(check)
+        findings = [(problem.code, problem.params, problem.status) for problem in verdict.problems]
+        findings += [
+            (problem.code, problem.params or {}, problem.severity)
+            for problem in check.sudo().problem_ids
+            if verdict.concerns(problem.part, problem.severity)
+        ]
         return worst_first(findings, status=lambda finding: finding[2]), preview
 
     def _mail_domain_health_findings(self, check) -> tuple[str | bool, list[str]]:
@@ -157,28 +152,9 @@ class ResUsers(models.Model):
             ]
         if not findings:
             return False, []
-        free_mail = any(code == "address.free_mail" for code, _, _ in findings)
-        lines = [self._mail_domain_health_finding(code, params, free_mail) for code, params, _ in findings]
+        lines = [render(self.env, code, params) for code, params, _ in findings]
         lines.append(self._mail_domain_health_sending_sentence(preview))
         return str(findings[0][2]), lines
-
-    def _mail_domain_health_finding(self, code: str, params: dict, free_mail: bool) -> str:
-        """A finding about this user's address, in the reader's language. On a public email service, the
-        engine's DMARC sentence ("if the domain is yours, authorize Odoo") would contradict the free-mail one
-        ("Odoo can never be authorized"): only what receivers do is said, the free-mail finding gives the fix."""
-        if free_mail and code == "address.dmarc_reject":
-            return self.env._(
-                "The DMARC policy of %(domain)s is reject: receivers refuse mail that Odoo sends as %(address)s.",
-                domain=readable("domain", params["domain"]),
-                address=readable("address", params["address"]),
-            )
-        if free_mail and code == "address.dmarc_quarantine":
-            return self.env._(
-                "The DMARC policy of %(domain)s is quarantine: mail that Odoo sends as %(address)s lands in spam.",
-                domain=readable("domain", params["domain"]),
-                address=readable("address", params["address"]),
-            )
-        return render(self.env, code, params)
 
     def _mail_domain_health_sending_sentence(self, preview) -> str:
         server = preview.server_name or self.env["ir.mail_server"]._mail_domain_health_configuration_server_name()

@@ -79,10 +79,32 @@ class TestDomainChecks(MailDomainHealthCase):
         self.assertEqual(broken.spf_status, "fail")
         self.assertIn("v=spf1 include:_spf.odoo.com include:_spf.google.com ~all", broken.records_to_publish)
         self.assertIn("spf.sender_not_authorized", broken.problem_ids.mapped("code"))
+        # The SPF record found is replaced (a second one would void both), the DKIM and DMARC records added.
+        self.assertEqual(
+            broken.records_guide.splitlines()[:3],
+            [
+                "Replace your current SPF record v=spf1 include:_spf.google.com ~all with:",
+                '    google-only.check.test. TXT "v=spf1 include:_spf.odoo.com include:_spf.google.com ~all"',
+                "Add:",
+            ],
+        )
         self.assertIn(self.company_good, good.company_ids)
         self.assertIn(self.company_broken, broken.company_ids)
         self.assertEqual(self.company_good.mail_domain_health_status, "pass")
         self.assertEqual(self.company_broken.mail_domain_health_status, "fail")
+
+    def test_a_public_email_service_is_explained_without_dns_advice(self):
+        new_test_user(self.env, login="mdh_yahoo", groups="base.group_user", email="jane@yahoo.com")
+        self.run_cron()
+        yahoo = self.check("yahoo.com")
+        self.assertTrue(yahoo.free_mail)
+        self.assertEqual(yahoo.spf_reason, "Not yours to change: yahoo.com is a public email service.")
+        self.assertEqual(yahoo.dkim_reason, "Not yours to change: yahoo.com is a public email service.")
+        self.assertEqual(
+            yahoo.dmarc_reason,
+            "yahoo.com enforces DMARC (p=reject): receivers refuse or junk the mail Odoo sends as its addresses.",
+        )
+        self.assertFalse(yahoo.records_guide)
 
     def test_internal_users_are_counted_per_domain_as_a_labels(self):
         new_test_user(

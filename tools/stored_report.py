@@ -71,7 +71,25 @@ def zone_lines(records) -> str:
 
 
 def _zone_value(record) -> str:
-    return f'"{record.value}"' if record.type == "TXT" else record.value
+    return _zone_text(record.type, record.value)
+
+
+def _zone_text(record_type: str, value: str) -> str:
+    return f'"{value}"' if record_type == "TXT" else value
+
+
+def publications(report: dict | None) -> list[tuple[str | None, dict, str]]:
+    """The records a stored report (DomainReport.to_dict()) says to publish, in order, as (code, params, zone
+    line): the code and params of the sentence saying whether the record is added or replaces one the domain
+    has (maildns.Publication); None for a report stored before records said it, until its next check."""
+    return [
+        (
+            entry.get("code"),
+            entry.get("params") or {},
+            f"{entry['name']}. {entry['type']} {_zone_text(entry['type'], entry['value'])}",
+        )
+        for entry in (report or {}).get("records_to_publish") or []
+    ]
 
 
 def problem_values(report) -> list[dict]:

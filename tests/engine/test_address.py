@@ -10,8 +10,12 @@ from odoo.addons.mail_domain_health.maildns.address import (
     FREE_MAIL_FILE,
     address_verdict,
     audit_address,
+    domain_relay_fails,
     free_mail_domains,
+    free_mail_reason,
     is_free_mail,
+    relay_verdict,
+    user_verdict,
 )
 from odoo.addons.mail_domain_health.maildns.check import check_domain, check_domains
 from odoo.addons.mail_domain_health.maildns.dmarc import audit_dmarc
@@ -35,11 +39,13 @@ def address_report(resolver, address, *, authorized=False):
 @pytest.mark.parametrize("address", ["jo@yahoo.com", "jo@aol.com"])
 def test_reject_free_mail_services_fail(resolver, address):
     report = address_report(resolver, address)
-    assert report.codes() == ["address.dmarc_reject", "address.free_mail"]
+    assert report.codes() == ["address.free_mail_dmarc_reject", "address.free_mail"]
     assert report.status is Status.FAIL
     assert (report.address, report.free_mail) == (address, True)
+    # What receivers do, then the fix: never "authorize Odoo" for a domain nobody here can change.
     assert "refuse" in report.problems[0].message
-    assert "domain you manage" in report.problems[0].message
+    assert "authorize the servers" not in report.problems[0].message
+    assert "domain you manage" in report.problems[1].message
 
 
 def test_company_domain_with_reject_fails_while_odoo_is_not_authorized(resolver):
@@ -202,3 +208,145 @@ def test_info_counts_as_pass_in_every_verdict():
     assert worst([Status.INFO]) is Status.PASS
     assert worst([Status.INFO, Status.WARN]) is Status.WARN
     assert worst([]) is Status.PASS
+
+
+@pytest.mark.parametrize(
+    ("policy", "codes"),
+    [
+        ("reject", ["address.free_mail_dmarc_reject", "address.free_mail"]),
+        ("quarantine", ["address.free_mail_dmarc_quarantine", "address.free_mail"]),
+        ("none", ["address.free_mail"]),
+    ],
+)
+def test_free_mail_dmarc_says_what_receivers_do_and_leaves_the_fix_to_the_free_mail_finding(policy, codes):
+    problems = address_verdict("jo@gmx.de", effective_policy=policy, provider_can_pass=False)
+    assert [problem.code for problem in problems] == codes
+    assert all("authorize the servers" not in problem.message for problem in problems)
+    assert problems[-1].message.endswith("Give this user an address on a domain you manage.")
+
+
+# What a user's banner judges: the address, and the domain's own findings when they stand against the mail.
+
+
+def test_user_on_a_company_domain_sent_as_the_address_counts_the_domain_sending_findings():
+    verdict = user_verdict(f"kim@own.{ZONE}", effective_policy="reject", provider_can_pass=False)
+    assert [problem.code for problem in verdict.problems] == ["address.dmarc_reject"]
+    assert (
+        verdict.concerns("spf", "fail") and verdict.concerns("dkim", "unknown") and verdict.concerns("domain", "error")
+    )
+    assert verdict.concerns("spf", "warn")
+    # The DMARC part is the address verdict's own; information and passes stand against nothing.
+    assert not verdict.concerns("dmarc", "fail")
+    assert not verdict.concerns("spf", "info")
+    assert not verdict.concerns("dkim", "pass")
+
+
+def test_user_whose_mail_odoo_rewrites_is_not_judged_by_the_domain_records():
+    verdict = user_verdict(f"kim@own.{ZONE}", effective_policy="reject", provider_can_pass=False, sent_as=False)
+    assert [problem.code for problem in verdict.problems] == ["address.rewritten"]
+    assert not verdict.concerns("spf", "fail")
+
+
+def test_user_on_free_mail_is_not_told_to_fix_records_that_are_not_the_company_s():
+    verdict = user_verdict("jo@yahoo.com", effective_policy="reject", provider_can_pass=False)
+    assert [problem.code for problem in verdict.problems] == ["address.free_mail_dmarc_reject", "address.free_mail"]
+    assert not verdict.concerns("spf", "fail")
+
+
+@pytest.mark.parametrize("text", ["jo@@example.com", "jo.@example.com", '"jo smith"@example.com'])
+def test_an_address_the_engine_cannot_read_is_unknown_not_passed(text):
+    verdict = user_verdict(text, effective_policy="reject", provider_can_pass=False)
+    (problem,) = verdict.problems
+    assert (problem.code, problem.status, problem.params) == ("address.invalid", Status.UNKNOWN, {"text": text})
+    assert problem.message.startswith(f"{text} is not an email address the check can read")
+    assert not verdict.concerns("spf", "fail")
+    relay = relay_verdict(text, effective_policy="reject", provider_can_pass=False)
+    assert (relay.fails, relay.notes) == (False, (problem,))
+
+
+# Mail Odoo relays as a contact: what receivers do, with no advice meant for a user.
+
+
+@pytest.mark.parametrize(
+    ("address", "policy", "code", "status"),
+    [
+        (f"kim@own.{ZONE}", "reject", "relay.dmarc_reject", Status.FAIL),
+        ("jo@yahoo.com", "reject", "relay.dmarc_reject", Status.FAIL),
+        (f"kim@quarantined.{ZONE}", "quarantine", "relay.dmarc_quarantine", Status.WARN),
+        ("jo@gmx.de", "quarantine", "relay.dmarc_quarantine", Status.WARN),
+    ],
+)
+def test_relayed_mail_refused_or_junked_fails(address, policy, code, status):
+    verdict = relay_verdict(address, effective_policy=policy, provider_can_pass=False)
+    assert verdict.fails
+    (failure,) = verdict.failures
+    assert (failure.code, failure.status) == (code, status)
+    assert f"the messages Odoo relays as {address}" in failure.message
+    assert "user" not in failure.message
+    # Being a public email service is no news for a contact: only what happens to the relayed mail is.
+    assert verdict.notes == ()
+
+
+def test_relayed_mail_the_notifications_address_carries_is_delivered_and_says_so():
+    verdict = relay_verdict("jo@yahoo.com", effective_policy="reject", provider_can_pass=False, sent_as=False)
+    assert not verdict.fails
+    assert [problem.code for problem in verdict.notes] == ["address.rewritten"]
+
+
+def test_relayed_mail_the_check_could_not_judge_is_not_said_to_fail():
+    verdict = relay_verdict(f"kim@q.{ZONE}", effective_policy="quarantine", provider_can_pass=None)
+    assert not verdict.fails
+    assert [problem.code for problem in verdict.notes] == ["address.dmarc_unknown"]
+
+
+@pytest.mark.parametrize(
+    ("domain", "policy", "can_pass", "sent_as", "fails"),
+    [
+        ("yahoo.com", "reject", False, True, True),
+        ("yahoo.com", "reject", False, False, False),
+        ("q.example", "quarantine", False, True, True),
+        ("q.example", "quarantine", None, True, False),
+        ("strict.example", "reject", True, True, False),
+        ("none.example", "none", False, True, False),
+        ("unknown.example", None, None, True, False),
+        # Not a domain: nothing of it can be judged, so nothing is said to fail.
+        ("bad..example", "reject", False, True, False),
+    ],
+)
+def test_domain_relay_fails(domain, policy, can_pass, sent_as, fails):
+    assert domain_relay_fails(domain, effective_policy=policy, provider_can_pass=can_pass, sent_as=sent_as) is fails
+
+
+def test_domain_relay_verdict_is_the_verdict_of_a_checked_contact(resolver):
+    report = check_domain(f"kim@own.{ZONE}", resolver=resolver)
+    stored = report.to_dict()["dmarc"]
+    facts = {"effective_policy": stored["effective_policy"], "provider_can_pass": stored["provider_can_pass"]}
+    assert domain_relay_fails(f"own.{ZONE}", sent_as=True, **facts) is True
+    assert relay_verdict(f"kim@own.{ZONE}", **facts).failures[0].params == report.address.problems[0].params
+
+
+# What the SPF, DKIM and DMARC parts of a public email service's check say.
+
+
+def test_free_mail_parts_are_not_the_administrator_s_to_change(resolver):
+    report = check_domain("yahoo.com", resolver=resolver)
+    codes = report.codes()
+    policy = report.dmarc.effective_policy
+    for part in ("spf", "dkim"):
+        reason = free_mail_reason("yahoo.com", part, effective_policy=policy, codes=codes)
+        assert (reason.code, reason.status) == ("domain.free_mail_part", Status.INFO)
+        assert reason.message == "Not yours to change: yahoo.com is a public email service."
+    reason = free_mail_reason("yahoo.com", "dmarc", effective_policy=policy, codes=codes)
+    assert (reason.code, reason.status, reason.params) == (
+        "domain.free_mail_dmarc",
+        Status.FAIL,
+        {"domain": "yahoo.com", "policy": "reject"},
+    )
+    assert reason.message.startswith("yahoo.com enforces DMARC (p=reject): receivers refuse or junk")
+
+
+def test_free_mail_dmarc_that_stops_nothing_is_not_said_to_be_enforced():
+    reason = free_mail_reason("gmx.de", "dmarc", effective_policy="none", codes=["dmarc.provider_fails"])
+    assert reason.code == "domain.free_mail_part"
+    reason = free_mail_reason("gmx.de", "dmarc", effective_policy="quarantine", codes=["dmarc.provider_fails"])
+    assert (reason.code, reason.status) == ("domain.free_mail_dmarc", Status.WARN)

@@ -90,7 +90,7 @@ def test_address_on_a_reject_free_mail_domain_fails(resolver):
     report = check_domain("Jane.Doe@yahoo.com", resolver=resolver)
     assert report.address is not None
     assert report.address.free_mail is True
-    assert {"address.dmarc_reject", "address.free_mail"} <= set(report.address.codes())
+    assert {"address.free_mail_dmarc_reject", "address.free_mail"} <= set(report.address.codes())
     assert report.to_dict()["address"]["status"] == "fail"
 
 
@@ -132,3 +132,43 @@ def test_silent_domain_ends_as_an_error_within_its_deadline(zone_server):
     assert "dns.timeout" in slow.codes()
     assert fine.status is Status.WARN
     assert elapsed < 3.0
+
+
+# Each record to publish says whether it goes beside the domain's records or in place of one of them.
+
+
+def test_a_new_spf_record_replaces_the_one_found(resolver):
+    report = check_domain("google-only.check.test", resolver=resolver)
+    spf, dkim, dmarc = report.publications()
+    assert (spf.code, spf.replaces) == ("publish.replace_spf", "v=spf1 include:_spf.google.com ~all")
+    assert spf.message == "Replace your current SPF record v=spf1 include:_spf.google.com ~all with:"
+    assert (dkim.code, dkim.params, dkim.message) == ("publish.add", {}, "Add:")
+    # No DMARC record yet: the one to publish is added.
+    assert (dmarc.record.name, dmarc.code) == ("_dmarc.google-only.check.test", "publish.add")
+    assert [publication.record for publication in report.publications()] == report.records_to_publish()
+
+
+def test_a_dmarc_record_given_the_reports_address_replaces_the_one_found(resolver):
+    report = check_domain("self.reports.test", resolver=resolver, dmarc_rua="dmarc-reports@collector.reports.test")
+    by_name = {publication.record.name: publication for publication in report.publications()}
+    dmarc = by_name["_dmarc.self.reports.test"]
+    assert (dmarc.code, dmarc.replaces) == ("publish.replace_dmarc", report.dmarc.record)
+    # The consent record lives in another organization's zone: added there.
+    assert by_name["self.reports.test._report._dmarc.collector.reports.test"].code == "publish.add"
+
+
+def test_records_of_a_domain_without_spf_or_dmarc_are_added(resolver):
+    report = check_domain("bare.check.test", resolver=resolver)
+    assert {publication.code for publication in report.publications()} == {"publish.add"}
+
+
+def test_the_stored_report_says_how_each_record_goes_in(resolver):
+    stored = check_domain("google-only.check.test", resolver=resolver).to_dict()["records_to_publish"]
+    assert stored[0] == {
+        "name": "google-only.check.test",
+        "type": "TXT",
+        "value": "v=spf1 include:_spf.odoo.com include:_spf.google.com ~all",
+        "code": "publish.replace_spf",
+        "params": {"record": "v=spf1 include:_spf.google.com ~all"},
+    }
+    assert (stored[1]["code"], stored[1]["params"]) == ("publish.add", {})

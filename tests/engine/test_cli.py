@@ -90,7 +90,7 @@ def test_json_output_is_an_array_of_reports(dns_args):
     assert "address" not in reports[0]
     assert reports[1]["address"]["free_mail"] is True
     codes = [problem["code"] for problem in reports[1]["address"]["problems"]]
-    assert "address.dmarc_reject" in codes
+    assert "address.free_mail_dmarc_reject" in codes
 
 
 def test_spf_command_prints_the_check_host_result(dns_args):

@@ -5,12 +5,19 @@ each problem must carry exactly the params its template names, and every templat
 """
 
 import pytest
+from dnsproxy import Fault, FaultProxy
 
-from odoo.addons.mail_domain_health.maildns import Resolver
+from odoo.addons.mail_domain_health.maildns import (
+    Resolver,
+    address_verdict,
+    free_mail_reason,
+    is_fault,
+    relay_verdict,
+    user_verdict,
+)
 from odoo.addons.mail_domain_health.maildns.check import check_domain, check_domains
 from odoo.addons.mail_domain_health.maildns.messages import MESSAGES, PLACEHOLDERS, render
 from odoo.addons.mail_domain_health.maildns.report import Problem, Status
-from odoo.addons.mail_domain_health.tests.support.dnsproxy import Fault, FaultProxy
 
 # (target, provider, DKIM selectors) whose reports, taken together, hold every code of the table.
 SCENARIOS = [
@@ -45,6 +52,7 @@ SCENARIOS = [
     ("self-hosted.check.test", "ip:192.0.2.25", None),
     ("jo@yahoo.com", "odoo", None),
     ("kim@quarantined.dmarc-scenarios.test", "odoo", None),
+    ("kim@own.dmarc-scenarios.test", "odoo", None),
     ("sendgrid-no-dkim.providers.test", "sendgrid", None),
     ("brevo-spf-only.providers.test", "brevo", None),
     ("mailgun-no-include.providers.test", "mailgun", None),
@@ -72,6 +80,19 @@ def emitted(zone_server) -> list[Problem]:
     # The domain's aggregate reports should go to an address of another organization.
     rua = "dmarc-reports@collector.reports.test"
     problems += check_domain("self.reports.test", resolver=resolver, dmarc_rua=rua).all_problems()
+    # From stored facts: a public email service under quarantine, mail relayed as contacts, an address the engine
+    # cannot read, and what the parts of a public email service's check say.
+    problems += address_verdict("jo@gmx.de", effective_policy="quarantine", provider_can_pass=False)
+    for policy in ("reject", "quarantine"):
+        problems += relay_verdict(
+            "kim@own.dmarc-scenarios.test", effective_policy=policy, provider_can_pass=False
+        ).failures
+    problems += user_verdict("jo@@gmx.de", effective_policy=None, provider_can_pass=None).problems
+    yahoo = check_domain("yahoo.com", resolver=resolver)
+    for part in ("spf", "dmarc"):
+        problems.append(
+            free_mail_reason("yahoo.com", part, effective_policy=yahoo.dmarc.effective_policy, codes=yahoo.codes())
+        )
     for fault in FAULTS:
         with FaultProxy(zone_server.address) as proxy:
             proxy.add_rule("good.check.test", fault, "TXT")
@@ -82,8 +103,8 @@ def emitted(zone_server) -> list[Problem]:
 
 def test_every_code_of_the_table_is_emitted_and_every_emitted_code_has_a_sentence(emitted):
     # The reason codes of sender detections (sender.*) are covered by test_sender.py, the bulk-sender rules'
-    # sentences (bulk.*) by test_bulk.py.
-    problem_codes = {code for code in MESSAGES if not code.startswith(("sender.", "bulk."))}
+    # sentences (bulk.*) by test_bulk.py, how records go in (publish.*) by test_the_records_to_publish_...
+    problem_codes = {code for code in MESSAGES if not code.startswith(("sender.", "bulk.", "publish."))}
     assert {problem.code for problem in emitted} == problem_codes
 
 
@@ -104,6 +125,26 @@ def test_another_language_renders_from_code_and_params_alone(emitted):
     french = {code: template.replace("The ", "Le ", 1) for code, template in MESSAGES.items()}
     for problem in emitted:
         assert french[problem.code] % problem.params
+
+
+def test_the_records_to_publish_say_how_they_go_in_with_every_publish_sentence(zone_server):
+    resolver = Resolver([zone_server.address], timeout=1.0, lifetime=3.0)
+    publications = check_domain("google-only.check.test", resolver=resolver).publications()
+    publications += check_domain(
+        "self.reports.test", resolver=resolver, dmarc_rua="dmarc-reports@collector.reports.test"
+    ).publications()
+    assert {publication.code for publication in publications} == {
+        code for code in MESSAGES if code.startswith("publish.")
+    }
+    for publication in publications:
+        assert set(publication.params) == PLACEHOLDERS[publication.code]
+        assert publication.message == render(publication.code, publication.params)
+
+
+def test_dns_faults_are_told_apart_from_findings_about_the_domain(emitted):
+    faults = {problem.code for problem in emitted if problem.is_fault}
+    assert faults == {"dns.timeout", "dns.refused", "dns.servfail", "dns.error"}
+    assert all(is_fault(code) == (code in faults) for code in {problem.code for problem in emitted})
 
 
 def test_a_problem_without_a_sentence_or_with_other_params_is_refused():

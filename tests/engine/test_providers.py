@@ -170,7 +170,7 @@ def test_a_public_mail_domain_fails_whatever_sends(resolver, provider):
     assert report.status is Status.FAIL
     assert "domain.free_mail" in [problem.code for problem in report.problems]
     assert report.dmarc.provider_can_pass is False
-    assert report.address.codes() == ["address.dmarc_reject", "address.free_mail"]
+    assert report.address.codes() == ["address.free_mail_dmarc_reject", "address.free_mail"]
 
 
 def test_cli_never_prints_pass_for_what_it_did_not_check(zone_server):
