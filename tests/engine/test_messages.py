@@ -5,7 +5,6 @@ each problem must carry exactly the params its template names, and every templat
 """
 
 import pytest
-from dnsproxy import Fault, FaultProxy
 
 from odoo.addons.mail_domain_health.maildns import (
     Resolver,
@@ -18,6 +17,7 @@ from odoo.addons.mail_domain_health.maildns import (
 from odoo.addons.mail_domain_health.maildns.check import check_domain, check_domains
 from odoo.addons.mail_domain_health.maildns.messages import MESSAGES, PLACEHOLDERS, render
 from odoo.addons.mail_domain_health.maildns.report import Problem, Status
+from odoo.addons.mail_domain_health.tests.support.dnsproxy import Fault, FaultProxy
 
 # (target, provider, DKIM selectors) whose reports, taken together, hold every code of the table.
 SCENARIOS = [
