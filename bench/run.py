@@ -82,7 +82,7 @@ def main() -> int:
     print(f"maildns statuses: {dict(sorted(statuses.items()))}")
     if statuses.get("error"):
         # The bench injects no fault: an error means its zones do not answer as real DNS would.
-        codes = sorted({p.code for r in ours["reports"] if str(r.status) == "error" for p in r.all_problems()})
+        codes = sorted({p.code for r in ours["reports"] if str(r.status) == "error" for p in r.all_findings()})
         print(f"unexpected errors ({', '.join(codes)}): the figures above do not describe a real workload")
         return 1
     return 0

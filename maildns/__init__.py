@@ -49,7 +49,7 @@ from .providers import (
     provider_for_smtp_host,
     resolver_addresses,
 )
-from .report import DomainReport, Problem, Publication, Record, Status, is_fault, worst
+from .result import DomainResult, Finding, Publication, Record, Status, is_fault, worst
 
 __all__ = [
     "AUTO",
@@ -67,14 +67,14 @@ __all__ = [
     "AggregateReport",
     "Attribution",
     "BulkVerdict",
-    "DomainReport",
+    "DomainResult",
     "InvalidNameserver",
     "InvalidProvider",
     "InvalidTarget",
     "Lookup",
     "MailDNSError",
     "Outcome",
-    "Problem",
+    "Finding",
     "Provider",
     "Publication",
     "Record",

@@ -34,7 +34,7 @@ from importlib import resources
 
 from .errors import InvalidTarget, MailDNSError
 from .names import Target, parse_target
-from .report import AddressReport, DmarcReport, Problem, Status
+from .result import AddressResult, DmarcResult, Finding, Status
 
 FREE_MAIL_FILE = "free_mail_domains.txt"
 
@@ -53,13 +53,13 @@ def is_free_mail(domain: str) -> bool:
     return any(".".join(labels[index:]) in free_mail_domains() for index in range(len(labels) - 1))
 
 
-def audit_address(target: Target, dmarc: DmarcReport, *, sent_as: bool = True) -> AddressReport:
+def audit_address(target: Target, dmarc: DmarcResult, *, sent_as: bool = True) -> AddressResult:
     """Judge the address of `target` from its domain's DMARC report and the free-mail list (no DNS).
 
     sent_as: whether Odoo sends as the address itself (False: as its notifications address).
     """
-    report = AddressReport(address=target.address, free_mail=is_free_mail(target.domain))
-    report.problems = _verdict(
+    report = AddressResult(address=target.address, free_mail=is_free_mail(target.domain))
+    report.findings = _verdict(
         target,
         effective_policy=dmarc.effective_policy,
         provider_can_pass=dmarc.provider_can_pass,
@@ -76,11 +76,11 @@ def address_verdict(
     provider_can_pass: bool | None,
     free_mail: bool | None = None,
     sent_as: bool = True,
-) -> list[Problem]:
-    """The problems of mail sent from `address`, from stored facts about its domain (no DNS).
+) -> list[Finding]:
+    """The findings of mail sent from `address`, from stored facts about its domain (no DNS).
 
     effective_policy: the DMARC policy receivers apply to the domain ("none", "quarantine", "reject"
-    or None), as DmarcReport.effective_policy gives it; provider_can_pass: whether the sending provider
+    or None), as DmarcResult.effective_policy gives it; provider_can_pass: whether the sending provider
     passes that DMARC (None: unknown, and said so); free_mail: None looks the domain up in the
     shipped list; sent_as: whether Odoo sends as the address itself (False: as its notifications address).
     Raises InvalidTarget when `address` is not an email address.
@@ -99,32 +99,32 @@ def address_verdict(
 
 def _verdict(
     target: Target, *, effective_policy: str | None, provider_can_pass: bool | None, free_mail: bool, sent_as: bool
-) -> list[Problem]:
+) -> list[Finding]:
     params = {"address": target.address, "domain": target.domain}
-    problems = []
+    findings = []
     # A public email service's DMARC is passed by its own servers only, as the domain's check says too.
     fails = provider_can_pass is False or free_mail
     if not sent_as:
-        problems.append(Problem("address.rewritten", Status.INFO, params))
+        findings.append(Finding("address.rewritten", Status.INFO, params))
     # A domain whose DMARC the provider passes (the company's own, set up) loses nothing to its policy.
     elif fails and effective_policy == "reject":
-        problems.append(Problem(_dmarc_code("reject", free_mail), Status.FAIL, params))
+        findings.append(Finding(_dmarc_code("reject", free_mail), Status.FAIL, params))
     elif fails and effective_policy == "quarantine":
-        problems.append(Problem(_dmarc_code("quarantine", free_mail), Status.WARN, params))
+        findings.append(Finding(_dmarc_code("quarantine", free_mail), Status.WARN, params))
     elif provider_can_pass is None and effective_policy in ("reject", "quarantine"):
         # What the domain's check could not judge, its users' warnings do not judge either: one verdict.
-        problems.append(Problem("address.dmarc_unknown", Status.UNKNOWN, {**params, "policy": effective_policy}))
+        findings.append(Finding("address.dmarc_unknown", Status.UNKNOWN, {**params, "policy": effective_policy}))
     if free_mail:
-        problems.append(Problem("address.free_mail", Status.WARN, params))
-    return problems
+        findings.append(Finding("address.free_mail", Status.WARN, params))
+    return findings
 
 
 def _dmarc_code(policy: str, free_mail: bool) -> str:
     return f"address.free_mail_dmarc_{policy}" if free_mail else f"address.dmarc_{policy}"
 
 
-def _invalid(text: str) -> Problem:
-    return Problem("address.invalid", Status.UNKNOWN, {"text": text})
+def _invalid(text: str) -> Finding:
+    return Finding("address.invalid", Status.UNKNOWN, {"text": text})
 
 
 # The parts of a domain's check that also stand against mail sent as one of its addresses: the domain's own
@@ -136,12 +136,12 @@ _AGAINST = frozenset({Status.FAIL, Status.ERROR, Status.UNKNOWN, Status.WARN})
 
 @dataclass(frozen=True)
 class UserVerdict:
-    """What stands against the mail Odoo sends as a user: `problems`, the verdict on the address, and which
+    """What stands against the mail Odoo sends as a user: `findings`, the verdict on the address, and which
     findings of its domain's check count too (concerns()): those of the domain, its SPF and its DKIM when the
     mail goes out as the address on a domain that is not a public service, none otherwise (Odoo's
     notifications address carries it, or the domain's records are not the company's to fix)."""
 
-    problems: tuple[Problem, ...]
+    findings: tuple[Finding, ...]
     domain_parts: tuple[str, ...] = ()
 
     def concerns(self, part: str, status: str) -> bool:
@@ -156,13 +156,13 @@ def user_verdict(
     """The verdict on mail Odoo sends as a user's `address`, from stored facts about its domain (no DNS); the
     arguments are address_verdict()'s. An address the engine cannot read gets `address.invalid`."""
     try:
-        problems = address_verdict(
+        findings = address_verdict(
             address, effective_policy=effective_policy, provider_can_pass=provider_can_pass, sent_as=sent_as
         )
     except MailDNSError:
         return UserVerdict((_invalid(address),))
-    free_mail = any(problem.code == "address.free_mail" for problem in problems)
-    return UserVerdict(tuple(problems), SENDING_PARTS if sent_as and not free_mail else ())
+    free_mail = any(finding.code == "address.free_mail" for finding in findings)
+    return UserVerdict(tuple(findings), SENDING_PARTS if sent_as and not free_mail else ())
 
 
 # What receivers do to mail relayed as an address, by the address verdict's finding: the relayed-mail sentence
@@ -184,8 +184,8 @@ class RelayVerdict:
     `notes`, the other findings (address.rewritten when Odoo's notifications address carries it,
     address.dmarc_unknown, address.invalid)."""
 
-    failures: tuple[Problem, ...]
-    notes: tuple[Problem, ...] = ()
+    failures: tuple[Finding, ...]
+    notes: tuple[Finding, ...] = ()
 
     @property
     def fails(self) -> bool:
@@ -205,7 +205,7 @@ def relay_verdict(
     notifications address, from stored facts about its domain (no DNS); the arguments are address_verdict()'s.
     An address the engine cannot read gets `address.invalid`, which stops nothing."""
     try:
-        problems = address_verdict(
+        findings = address_verdict(
             address,
             effective_policy=effective_policy,
             provider_can_pass=provider_can_pass,
@@ -215,12 +215,12 @@ def relay_verdict(
     except MailDNSError:
         return RelayVerdict((), (_invalid(address),))
     failures = tuple(
-        Problem(_RELAY_CODES[problem.code], problem.status, problem.params)
-        for problem in problems
-        if problem.code in _RELAY_CODES
+        Finding(_RELAY_CODES[finding.code], finding.status, finding.params)
+        for finding in findings
+        if finding.code in _RELAY_CODES
     )
     notes = tuple(
-        problem for problem in problems if problem.code not in _RELAY_CODES and problem.code not in _NOT_FOR_RELAY
+        finding for finding in findings if finding.code not in _RELAY_CODES and finding.code not in _NOT_FOR_RELAY
     )
     return RelayVerdict(failures, notes)
 
@@ -238,11 +238,11 @@ def domain_relay_fails(
     ).fails
 
 
-def free_mail_reason(domain: str, part: str, *, effective_policy: str | None, codes) -> Problem:
+def free_mail_reason(domain: str, part: str, *, effective_policy: str | None, codes) -> Finding:
     """What the SPF, DKIM or DMARC part (`part`) of the check of a public email service says, given the codes
     of its findings: its records are not the administrator's to change (domain.free_mail_part), and its DMARC,
     when it stops the mail Odoo sends as its addresses, is enforced (domain.free_mail_dmarc)."""
     if part == "dmarc" and "dmarc.provider_fails" in codes and effective_policy in ("reject", "quarantine"):
         status = Status.FAIL if effective_policy == "reject" else Status.WARN
-        return Problem("domain.free_mail_dmarc", status, {"domain": domain, "policy": effective_policy})
-    return Problem("domain.free_mail_part", Status.INFO, {"domain": domain})
+        return Finding("domain.free_mail_dmarc", status, {"domain": domain, "policy": effective_policy})
+    return Finding("domain.free_mail_part", Status.INFO, {"domain": domain})

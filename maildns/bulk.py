@@ -20,7 +20,7 @@ from .check import DEFAULT_DOMAIN_TIMEOUT, check_domain
 from .dns import Resolver
 from .errors import InvalidTarget
 from .providers import Provider, get_provider
-from .report import DomainReport, Problem, Record, Status, worst
+from .result import DomainResult, Finding, Record, Status, worst
 
 
 @dataclass(frozen=True)
@@ -116,8 +116,8 @@ class RuleResult:
 
     rule: str
     status: Status
-    finding: Problem
-    fix: Problem | None = None
+    finding: Finding
+    fix: Finding | None = None
     sources: tuple[str, ...] = ()
 
     def to_dict(self) -> dict:
@@ -228,7 +228,7 @@ def forward_confirmed(
 
 
 def bulk_verdict(
-    report: DomainReport,
+    report: DomainResult,
     path: SendingPath,
     *,
     reverse: Iterable[ReverseName] = (),
@@ -263,26 +263,26 @@ def bulk_verdict(
     return BulkVerdict(report.address.address, domain, rules, report.records_to_publish())
 
 
-_Result = tuple[str, Status, Problem, Problem | None]
+_Result = tuple[str, Status, Finding, Finding | None]
 
 
 def _result(rule: str, status: Status, outcome: str, params: Mapping, fix: Mapping | None = None) -> _Result:
-    finding = Problem(f"bulk.{rule}.{outcome}", status, dict(params))
-    return rule, status, finding, None if fix is None else Problem(f"bulk.fix.{rule}.{outcome}", status, dict(fix))
+    finding = Finding(f"bulk.{rule}.{outcome}", status, dict(params))
+    return rule, status, finding, None if fix is None else Finding(f"bulk.fix.{rule}.{outcome}", status, dict(fix))
 
 
 def _unknown(rule: str, domain: str) -> _Result:
     return _result(rule, Status.ERROR, "unknown", {"domain": domain})
 
 
-def _own_domain(report: DomainReport) -> _Result:
+def _own_domain(report: DomainResult) -> _Result:
     params = {"address": report.address.address, "domain": report.domain}
     if report.address.free_mail:
         return _result("own_domain", Status.FAIL, "free_mail", params, {"domain": report.domain})
     return _result("own_domain", Status.PASS, "pass", params)
 
 
-def _spf(report: DomainReport, provider: Provider) -> _Result:
+def _spf(report: DomainResult, provider: Provider) -> _Result:
     params = {"domain": report.domain, "provider": provider.label}
     if report.spf.sender_authorized:
         return _result("spf", Status.PASS, "pass", params)
@@ -291,7 +291,7 @@ def _spf(report: DomainReport, provider: Provider) -> _Result:
     return _result("spf", Status.FAIL, "fail", params, params)
 
 
-def _dkim(report: DomainReport, provider: Provider) -> _Result:
+def _dkim(report: DomainResult, provider: Provider) -> _Result:
     params = {"domain": report.domain, "provider": provider.label}
     status = report.dkim.status
     if status == Status.PASS:
@@ -304,7 +304,7 @@ def _dkim(report: DomainReport, provider: Provider) -> _Result:
     return _result("dkim", Status.FAIL, "fail", params, params)
 
 
-def _dmarc(report: DomainReport) -> _Result:
+def _dmarc(report: DomainResult) -> _Result:
     dmarc = report.dmarc
     params = {"domain": report.domain}
     if dmarc.status == Status.ERROR:
@@ -317,7 +317,7 @@ def _dmarc(report: DomainReport) -> _Result:
     return _result("dmarc", Status.PASS, "pass", {**params, "policy": dmarc.effective_policy})
 
 
-def _alignment(report: DomainReport, provider: Provider) -> _Result:
+def _alignment(report: DomainResult, provider: Provider) -> _Result:
     params = {"domain": report.domain, "provider": provider.label}
     if report.dmarc.provider_can_pass:
         return _result("alignment", Status.PASS, "pass", params)

@@ -19,7 +19,7 @@ from .dns import Outcome, Resolver
 from .errors import InvalidTarget
 from .names import Target, parse_target
 from .providers import Provider, get_provider
-from .report import DkimReport, DmarcReport, DomainReport, Problem, SpfReport, Status
+from .result import DkimResult, DmarcResult, DomainResult, Finding, SpfResult, Status
 from .spf_audit import audit_spf
 
 # Seconds one domain may take, all lookups included: a slow domain ends as "error", it never stalls a run.
@@ -37,7 +37,7 @@ def check_domain(
     sent_as: bool = True,
     dmarc_rua: str | None = None,
     reported_selectors: Iterable[str] = (),
-) -> DomainReport:
+) -> DomainResult:
     """Check one domain or email address.
 
     dkim_selectors: the selectors to check (default: the provider's; for a provider whose selector is not
@@ -70,7 +70,7 @@ def check_domains(
     dmarc_rua: str | None = None,
     reported_selectors: Mapping[str, Iterable[str]] | None = None,
     dkim_search_domains: Collection[str] | None = None,
-) -> list[DomainReport]:
+) -> list[DomainResult]:
     """Check many targets concurrently, in the order given, sharing one DNS cache (sent_as and dmarc_rua: see
     check_domain; dmarc_rua is the same for every target). reported_selectors: per domain (A-labels), the DKIM
     selectors receivers reported for it, searched first when the provider's selector is not fixed.
@@ -130,7 +130,7 @@ def _check(
     dmarc_rua: str | None = None,
     reported: Mapping[str, tuple[str, ...]] | None = None,
     searched: frozenset[str] | None = None,
-) -> DomainReport:
+) -> DomainResult:
     started = time.monotonic()
     deadline = started + timeout
     domain = target.domain
@@ -147,26 +147,26 @@ def _check(
         dmarc = audit_dmarc(
             domain, provider, spf=spf, dkim=dkim, resolver=resolver, deadline=deadline, report_address=dmarc_rua
         )
-        report = DomainReport(target.text, domain, provider.name, spf, dkim, dmarc)
+        report = DomainResult(target.text, domain, provider.name, spf, dkim, dmarc)
         if is_free_mail(domain):
             # Whatever sends Odoo's mail and whatever the service's DNS shows, only its own servers pass.
-            report.problems.append(Problem("domain.free_mail", Status.FAIL, {"domain": domain}))
+            report.findings.append(Finding("domain.free_mail", Status.FAIL, {"domain": domain}))
         if target.is_address:
             report.address = audit_address(target, dmarc, sent_as=sent_as)
     report.elapsed = time.monotonic() - started
     return report
 
 
-def _not_found(target: Target, provider: Provider, sent_as: bool) -> DomainReport:
-    report = DomainReport(
+def _not_found(target: Target, provider: Provider, sent_as: bool) -> DomainResult:
+    report = DomainResult(
         target.text,
         target.domain,
         provider.name,
-        SpfReport(checked=False),
-        DkimReport(checked=False),
-        DmarcReport(checked=False),
+        SpfResult(checked=False),
+        DkimResult(checked=False),
+        DmarcResult(checked=False),
     )
-    report.problems.append(Problem("domain.not_found", Status.FAIL, {"domain": target.domain}))
+    report.findings.append(Finding("domain.not_found", Status.FAIL, {"domain": target.domain}))
     if target.is_address:
         report.address = audit_address(target, report.dmarc, sent_as=sent_as)
     return report

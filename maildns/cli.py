@@ -34,7 +34,7 @@ from .dns import DEFAULT_TIMEOUT, Resolver
 from .errors import MailDNSError
 from .names import parse_target, to_ascii
 from .providers import PROVIDERS
-from .report import DomainReport, Status, worst
+from .result import DomainResult, Status, worst
 
 EXIT_USAGE = 64
 EXIT_NOT_A_REPORT = 65
@@ -210,11 +210,11 @@ def _run_spf(args: argparse.Namespace, resolver: Resolver, stdout: TextIO) -> in
     return SPF_EXIT_CODES[result.result]
 
 
-def render(report: DomainReport) -> str:
+def render(report: DomainResult) -> str:
     """A readable summary of one report, with the records to publish."""
     lines = [f"{report.target}: {report.status.upper()} (domain {report.domain}, provider {report.provider})"]
-    for problem in report.problems:
-        lines.append(f"  ! {problem.message} [{problem.code}]")
+    for finding in report.findings:
+        lines.append(f"  ! {finding.message} [{finding.code}]")
     for title, part, record in (
         ("SPF", report.spf, report.spf.record),
         ("DKIM", report.dkim, report.dkim.record),
@@ -226,8 +226,8 @@ def render(report: DomainReport) -> str:
         lines.append(f"  {title:<8}{part.status.upper():<8}{record or ''}".rstrip())
         if part is report.dmarc:
             lines.extend(f"          {line}" for line in _dmarc_details(report.domain, report.dmarc))
-        for problem in part.problems:
-            lines.append(f"          - {problem.message} [{problem.code}]")
+        for finding in part.findings:
+            lines.append(f"          - {finding.message} [{finding.code}]")
     records = report.records_to_publish()
     if records:
         lines.append("  Publish these records:")

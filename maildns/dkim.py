@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from .dns import Lookup, Outcome, Resolver
 from .providers import Provider
-from .report import DkimReport, Record, Status
+from .result import DkimResult, Record, Status
 from .tags import TagList, parse_tags
 
 __all__ = [
@@ -155,7 +155,7 @@ def audit_dkim(
     deadline: float | None = None,
     reported: Iterable[str] = (),
     search: bool = True,
-) -> DkimReport:
+) -> DkimResult:
     """Check the DKIM keys of `domain` for the selectors given, else the provider's; never raises.
 
     A sender whose selector is not fixed (a server of one's own, Mailgun, Amazon SES, Zoho Mail...) has its
@@ -172,7 +172,7 @@ def audit_dkim(
             domain, provider, provider.dkim_selectors, "provider", resolver=resolver, deadline=deadline
         )
     if not search:
-        report = DkimReport()
+        report = DkimResult()
         report.add("dkim.not_searched", Status.FAIL, {"domain": domain, "provider": provider.label})
         return report
     return _search(domain, provider, tuple(reported), resolver=resolver, deadline=deadline)
@@ -186,10 +186,10 @@ def _judge_selectors(
     *,
     resolver: Resolver,
     deadline: float | None,
-) -> DkimReport:
+) -> DkimResult:
     checked = [_check_selector(domain, provider, selector, resolver=resolver, deadline=deadline) for selector in chosen]
     best = min(checked, key=lambda part: _PREFERENCE.index(part.status))
-    report = DkimReport(
+    report = DkimResult(
         selector=best.selector,
         record=best.record,
         cname_target=best.cname_target,
@@ -200,17 +200,17 @@ def _judge_selectors(
     )
     # Every selector asked for must work: Microsoft signs with selector1 or selector2 as it rotates its keys.
     for part in checked:
-        report.problems.extend(part.problems)
+        report.findings.extend(part.findings)
     return report
 
 
 def _search(
     domain: str, provider: Provider, reported: tuple[str, ...], *, resolver: Resolver, deadline: float | None
-) -> DkimReport:
+) -> DkimResult:
     """Find the key of a sender whose selector is not fixed, and judge the selectors found."""
     probe = _probe(domain, resolver=resolver, deadline=deadline)
     params = {"domain": domain, "provider": provider.label}
-    if probe.problems:
+    if probe.findings:
         return probe
     if probe.domainkey_exists is False:
         probe.add("dkim.no_key", Status.FAIL, params)
@@ -226,7 +226,7 @@ def _search(
         lookups = list(pool.map(lambda name: resolver.lookup(name, "TXT", deadline=deadline), names))
     found = tuple(selector for selector, lookup in zip(candidates, lookups, strict=True) if _holds_key(lookup))
     if not found:
-        report = DkimReport(domainkey_exists=True, selectors_tried=candidates)
+        report = DkimResult(domainkey_exists=True, selectors_tried=candidates)
         faults = [lookup for lookup in lookups if lookup.failed]
         if faults:
             # A selector the DNS did not answer about may be the one: the search is not over.
@@ -250,9 +250,9 @@ def _holds_key(lookup: Lookup) -> bool:
     return any("p=" in text.replace(" ", "").lower() for text in lookup.records)
 
 
-def _probe(domain: str, *, resolver: Resolver, deadline: float | None) -> DkimReport:
+def _probe(domain: str, *, resolver: Resolver, deadline: float | None) -> DkimResult:
     lookup = resolver.lookup(f"_domainkey.{domain}", "TXT", deadline=deadline)
-    report = DkimReport()
+    report = DkimResult()
     if lookup.failed:
         report.add(lookup.fault_code, Status.ERROR, lookup.fault_params)
     else:
@@ -263,10 +263,10 @@ def _probe(domain: str, *, resolver: Resolver, deadline: float | None) -> DkimRe
 
 def _check_selector(
     domain: str, provider: Provider, selector: str, *, resolver: Resolver, deadline: float | None
-) -> DkimReport:
+) -> DkimResult:
     name = f"{selector}._domainkey.{domain}"
     lookup = resolver.lookup(name, "TXT", deadline=deadline)
-    report = DkimReport(selector=selector, cname_target=lookup.cnames[0] if lookup.cnames else None)
+    report = DkimResult(selector=selector, cname_target=lookup.cnames[0] if lookup.cnames else None)
     expected = provider.expected_cname(selector, domain)
     cname = Record(name, "CNAME", expected + ".") if expected else None
     # Receivers follow the whole alias chain: it works when any name on it is the provider's key.
@@ -287,7 +287,7 @@ def _check_selector(
 
 
 def _third_parties(
-    report: DkimReport, name: str, domain: str, provider: Provider, hops: tuple[str, ...], cname: Record | None
+    report: DkimResult, name: str, domain: str, provider: Provider, hops: tuple[str, ...], cname: Record | None
 ) -> None:
     """Warn when the chain to the provider's key passes through names outside the domain: signing works,
     but it stops working when whoever runs those names changes them."""
@@ -297,7 +297,7 @@ def _third_parties(
         report.add("dkim.third_party_cname", Status.WARN, params, cname)
 
 
-def _wrong_target(report: DkimReport, name: str, provider: Provider, target: str, cname: Record | None) -> None:
+def _wrong_target(report: DkimResult, name: str, provider: Provider, target: str, cname: Record | None) -> None:
     if cname is not None:
         expected = cname.value.rstrip(".")
     else:
@@ -306,7 +306,7 @@ def _wrong_target(report: DkimReport, name: str, provider: Provider, target: str
     report.add("dkim.wrong_target", Status.FAIL, params, cname)
 
 
-def _missing(report: DkimReport, name: str, provider: Provider, lookup: Lookup, cname: Record | None) -> None:
+def _missing(report: DkimResult, name: str, provider: Provider, lookup: Lookup, cname: Record | None) -> None:
     params = {"name": name, "provider": provider.label}
     if lookup.cnames:
         report.add("dkim.missing_at_target", Status.FAIL, {**params, "target": lookup.cnames[-1]})
@@ -322,7 +322,7 @@ def _missing(report: DkimReport, name: str, provider: Provider, lookup: Lookup, 
         report.add("dkim.missing_key", Status.FAIL, params, key)
 
 
-def _judge_key(report: DkimReport, name: str, provider: Provider, lookup: Lookup, cname: Record | None) -> None:
+def _judge_key(report: DkimResult, name: str, provider: Provider, lookup: Lookup, cname: Record | None) -> None:
     record = next((text for text in lookup.records if text.lstrip().lower().startswith("v=dkim1")), lookup.records[0])
     report.record = record
     try:

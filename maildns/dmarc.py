@@ -8,7 +8,7 @@ from .dns import Lookup, Outcome, Resolver
 from .errors import InvalidTarget
 from .names import to_ascii
 from .providers import Provider
-from .report import DkimReport, DmarcReport, Record, SpfReport, Status
+from .result import DkimResult, DmarcResult, Record, SpfResult, Status
 from .tags import parse_tags
 
 POLICIES = ("none", "quarantine", "reject")
@@ -51,7 +51,7 @@ class DmarcRecord:
     aspf: str
     psd: str
     testing: bool
-    problems: tuple[Finding, ...]
+    findings: tuple[Finding, ...]
     notes: tuple[str, ...]
 
 
@@ -73,18 +73,18 @@ def parse_dmarc(text: str) -> DmarcRecord:
     """Validate a DMARC record's tags; never raises."""
     parsed = parse_tags(text)
     tags = parsed.tags
-    problems: list[Finding] = []
+    findings: list[Finding] = []
     if not is_dmarc_record(text):
-        problems.append(Finding(NOT_DMARC, Status.FAIL))
+        findings.append(Finding(NOT_DMARC, Status.FAIL))
     # RFC 6376 makes a tag list with a repeated tag invalid as a whole; DMARC records use that syntax.
-    problems += [
+    findings += [
         Finding(f"the tag {name}= appears twice, so receivers may ignore the record", Status.FAIL)
         for name in parsed.duplicates
     ]
-    problems += [Finding(f"{error}, which receivers skip", Status.WARN) for error in parsed.malformed]
+    findings += [Finding(f"{error}, which receivers skip", Status.WARN) for error in parsed.malformed]
     policies, policy_problems = _policies(tags)
-    problems += policy_problems
-    problems += _value_problems(tags)
+    findings += policy_problems
+    findings += _value_problems(tags)
     notes = _tag_notes(tags, parsed.order)
     testing = tags.get("t", "n").lower() == "y"
     if testing:
@@ -98,7 +98,7 @@ def parse_dmarc(text: str) -> DmarcRecord:
         aspf=_choice(tags, "aspf", ("r", "s"), "r"),
         psd=_choice(tags, "psd", ("y", "n", "u"), "u"),
         testing=testing,
-        problems=tuple(problems),
+        findings=tuple(findings),
         notes=tuple(notes),
     )
 
@@ -109,17 +109,17 @@ def _policies(tags: dict[str, str]) -> tuple[tuple[str | None, str | None, str |
     broken = [name for name, value in values.items() if value not in POLICIES]
     reports = _has_report_address(tags)
     fallback = "receivers treat the record as p=none" if reports else "receivers ignore the whole record"
-    problems = [
+    findings = [
         Finding(f"{name}={tags[name]} is not none, quarantine or reject, so {fallback}", Status.FAIL) for name in broken
     ]
     if "p" not in values:
         # A record without p= that asks for reports is a valid monitoring record (RFC 9989); without rua= it is void.
         status = Status.WARN if reports else Status.FAIL
-        problems.append(Finding(f"it has no p= policy, so {fallback}; write p=none explicitly", status))
+        findings.append(Finding(f"it has no p= policy, so {fallback}; write p=none explicitly", status))
         broken.append("p")
     if broken:
-        return ("none" if reports else None, None, None), problems
-    return (values["p"], values.get("sp"), values.get("np")), problems
+        return ("none" if reports else None, None, None), findings
+    return (values["p"], values.get("sp"), values.get("np")), findings
 
 
 def _has_report_address(tags: dict[str, str]) -> bool:
@@ -131,22 +131,22 @@ def _uris(value: str) -> list[str]:
 
 
 def _value_problems(tags: dict[str, str]) -> list[Finding]:
-    problems = []
+    findings = []
     for name, allowed in (("adkim", ("r", "s")), ("aspf", ("r", "s")), ("psd", ("y", "n", "u")), ("t", ("y", "n"))):
         if name in tags and tags[name].lower() not in allowed:
             choices = " or ".join(allowed)
-            problems.append(Finding(f"{name}={tags[name]} must be {choices}, so receivers ignore it", Status.WARN))
+            findings.append(Finding(f"{name}={tags[name]} must be {choices}, so receivers ignore it", Status.WARN))
     for name in ("rua", "ruf"):
         for uri in _uris(tags.get(name, "")):
             address = uri.split("!", 1)[0]
             if not address.lower().startswith("mailto:") or "@" not in address:
                 message = f"{name}= address {uri!r} is not a mailto: address, the only kind every receiver supports"
-                problems.append(Finding(message, Status.WARN))
+                findings.append(Finding(message, Status.WARN))
     options = tags.get("fo", "0").lower().split(":")
     if any(option.strip() not in FAILURE_OPTIONS for option in options):
         message = f"fo={tags['fo']} holds options other than 0, 1, d and s, which receivers skip"
-        problems.append(Finding(message, Status.WARN))
-    return problems
+        findings.append(Finding(message, Status.WARN))
+    return findings
 
 
 def _tag_notes(tags: dict[str, str], order: tuple[str, ...]) -> list[str]:
@@ -192,18 +192,18 @@ def audit_dmarc(
     domain: str,
     provider: Provider,
     *,
-    spf: SpfReport,
-    dkim: DkimReport,
+    spf: SpfResult,
+    dkim: DkimResult,
     resolver: Resolver,
     deadline: float | None = None,
     report_address: str | None = None,
-) -> DmarcReport:
+) -> DmarcResult:
     """Find the DMARC policy that applies to `domain` and judge whether the provider's mail passes it.
 
     report_address: an address (local@ascii-domain) that should receive the domain's aggregate reports; the
     record to publish then carries it as rua=mailto:, with the consent record its domain needs, if any.
     """
-    report = DmarcReport()
+    report = DmarcResult()
     found = _walk(domain, report, report_address, resolver=resolver, deadline=deadline)
     if found is None:
         return report
@@ -213,7 +213,7 @@ def audit_dmarc(
     own = bool(found) and found[0].domain == domain
     report.organizational_domain = domain if own else organizational_domain(domain, found)
     if applied is None:
-        if not report.problems:
+        if not report.findings:
             _missing(report, domain, report_address)
             _ask_report_consent(report, domain, report_address, resolver=resolver, deadline=deadline)
     else:
@@ -223,7 +223,7 @@ def audit_dmarc(
 
 
 def _walk(
-    domain: str, report: DmarcReport, report_address: str | None, *, resolver: Resolver, deadline: float | None
+    domain: str, report: DmarcResult, report_address: str | None, *, resolver: Resolver, deadline: float | None
 ) -> list[FoundRecord] | None:
     """The single records met on the walk, longest name first; None when the DNS failed to answer."""
     found: list[FoundRecord] = []
@@ -244,7 +244,7 @@ def _walk(
     return found
 
 
-def _record_at(name: str, lookup: Lookup, report: DmarcReport, report_address: str | None) -> FoundRecord | None:
+def _record_at(name: str, lookup: Lookup, report: DmarcResult, report_address: str | None) -> FoundRecord | None:
     texts = [text for text in lookup.records if is_dmarc_record(text)]
     if len(texts) > 1:
         # Several records at one name count as none there (RFC 9989 section 4.10).
@@ -272,13 +272,13 @@ def _applied_record(domain: str, found: list[FoundRecord]) -> FoundRecord | None
     return None
 
 
-def _missing(report: DmarcReport, domain: str, report_address: str | None) -> None:
+def _missing(report: DmarcResult, domain: str, report_address: str | None) -> None:
     text = suggested_record(SUGGESTED_RECORD, report_address=report_address)
     report.add("dmarc.missing", Status.WARN, {"domain": domain}, Record(f"_dmarc.{domain}", "TXT", text))
 
 
 def _apply(
-    report: DmarcReport,
+    report: DmarcResult,
     domain: str,
     found: FoundRecord,
     report_address: str | None,
@@ -296,8 +296,8 @@ def _apply(
     report.strict_alignment = record.adkim == "s" or record.aspf == "s"
     report.notes = tuple(f"_dmarc.{found.domain}: {note}." for note in record.notes)
     fix = Record(f"_dmarc.{found.domain}", "TXT", suggested_record(found.text, report_address=report_address))
-    for problem in record.problems:
-        report.add("dmarc.syntax", problem.status, {"domain": found.domain, "detail": problem.message}, fix)
+    for finding in record.findings:
+        report.add("dmarc.syntax", finding.status, {"domain": found.domain, "detail": finding.message}, fix)
     if report.effective_policy == "none":
         # A monitoring policy: receivers deliver what fails, so anyone can still send as the domain.
         report.add("dmarc.policy_none", Status.WARN, {"domain": domain, "record_domain": found.domain})
@@ -319,7 +319,7 @@ def _report_addresses(value: str) -> set[str]:
 
 
 def _ask_report_consent(
-    report: DmarcReport, domain: str, report_address: str | None, *, resolver: Resolver, deadline: float | None
+    report: DmarcResult, domain: str, report_address: str | None, *, resolver: Resolver, deadline: float | None
 ) -> None:
     """The consent record an address of another organization must publish before receivers send it the reports
     of `domain` (RFC 7489 section 7.1): a finding for information, since the domain's mail is not at stake."""
@@ -353,7 +353,7 @@ def _effective_policy(domain: str, found: FoundRecord, *, resolver: Resolver, de
 
 
 def _check_report_destinations(
-    report: DmarcReport, found: FoundRecord, *, resolver: Resolver, deadline: float | None
+    report: DmarcResult, found: FoundRecord, *, resolver: Resolver, deadline: float | None
 ) -> None:
     """Warn about each rua=/ruf= destination of another organization that has not agreed to take the reports.
 
@@ -451,7 +451,7 @@ def _policy_or(tags: dict[str, str], name: str, default: str) -> str:
     return value if value in POLICIES else default
 
 
-def _judge_alignment(report: DmarcReport, domain: str, provider: Provider, spf: SpfReport, dkim: DkimReport) -> None:
+def _judge_alignment(report: DmarcResult, domain: str, provider: Provider, spf: SpfResult, dkim: DkimResult) -> None:
     # With the bounce address on the checked domain, an SPF pass is aligned even under aspf=s; with a bounce
     # address elsewhere (the provider's domain, or a subdomain the check cannot name), DKIM alone is judged.
     report.return_path = provider.return_path
@@ -474,7 +474,7 @@ def _judge_alignment(report: DmarcReport, domain: str, provider: Provider, spf: 
         report.add("dmarc.provider_unknown", Status.UNKNOWN, params)
 
 
-def _dkim_aligned(dkim: DkimReport) -> bool | None:
+def _dkim_aligned(dkim: DkimResult) -> bool | None:
     """Whether the provider's DKIM signature passes aligned; None when unknown."""
     if not dkim.checked or dkim.domainkey_exists is False or "dkim.not_searched" in dkim.codes():
         return False

@@ -45,7 +45,7 @@ class Outcome(StrEnum):
     ERROR = "error"
 
 
-# What a checker reports for each failed outcome: a stable problem code.
+# What a checker reports for each failed outcome: a stable finding code.
 FAULT_CODES = {
     Outcome.SERVFAIL: "dns.servfail",
     Outcome.TIMEOUT: "dns.timeout",
@@ -95,7 +95,7 @@ class Lookup:
 
     @property
     def fault_params(self) -> dict[str, str]:
-        """The params of the problem a failed lookup makes (see maildns.messages, codes dns.*)."""
+        """The params of the finding a failed lookup makes (see maildns.messages, codes dns.*)."""
         return {"name": self.name, "nameserver": self.nameserver, "detail": self.detail or str(self.outcome)}
 
 

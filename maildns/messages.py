@@ -1,9 +1,9 @@
 """The English sentence of every finding, by its stable code.
 
-The codes are those of problems (report.Problem) and the reason codes of
+The codes are those of problems (report.Finding) and the reason codes of
 sender detections (providers.SenderDetection, codes sender.*).
 
-A problem (see report.Problem) carries a `code` and the `params` its sentence
+A problem (see report.Finding) carries a `code` and the `params` its sentence
 needs: every variable part (domain, address, record, count...) is a param, and
 its `message` is rendered from this table, so the English text and the data
 can never drift apart. A user interface in another language keeps its own

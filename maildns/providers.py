@@ -16,7 +16,7 @@ servers, which Odoo never falls back to), else the SMTP server of Odoo's
 configuration file, else, for a database hosted by Odoo, Odoo's own servers;
 a self-hosted Odoo with neither hands its mail to its own machine's mail
 server. Its result, a SenderDetection, says why with a reason code and params
-rendered by maildns.messages, like problems; chosen_sender() gives the same
+rendered by maildns.messages, like findings; chosen_sender() gives the same
 for a provider the administrator picked.
 """
 

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 
 from .dns import Lookup, Resolver
 from .providers import Provider
-from .report import Record, SpfReport, Status
+from .result import Record, SpfResult, Status
 from .spf import (
     MAX_DNS_LOOKUPS,
     MAX_VOID_LOOKUPS,
@@ -52,7 +52,7 @@ class RecordTree:
     ptr_domains: list[str] = field(default_factory=list)
     # Where a "+all" is reached on a passing path: every server passes.
     allows_all: list[str] = field(default_factory=list)
-    # Includes and redirects receivers cannot follow: (problem code, its params but the checked domain).
+    # Includes and redirects receivers cannot follow: (finding code, its params but the checked domain).
     broken: list[tuple[str, dict[str, str | int]]] = field(default_factory=list)
     # Includes or redirects back to a record being evaluated: check_host() runs out of lookups.
     loops: list[str] = field(default_factory=list)
@@ -65,9 +65,9 @@ def audit_spf(
     *,
     resolver: Resolver,
     deadline: float | None = None,
-) -> SpfReport:
-    """Check `domain`'s SPF record for `provider` (domain as A-labels); DNS faults become problems."""
-    report = SpfReport()
+) -> SpfResult:
+    """Check `domain`'s SPF record for `provider` (domain as A-labels); DNS faults become findings."""
+    report = SpfResult()
     lookup = resolver.lookup(domain, "TXT", deadline=deadline)
     if lookup.failed:
         _add_fault(report, lookup)
@@ -85,7 +85,7 @@ def audit_spf(
 
 
 def _report_missing(
-    report: SpfReport, domain: str, provider: Provider, resolver: Resolver, deadline: float | None
+    report: SpfResult, domain: str, provider: Provider, resolver: Resolver, deadline: float | None
 ) -> None:
     report.sender_authorized = False
     report.suggested_record = f"v=spf1 {provider.spf_mechanism()} ~all"
@@ -100,7 +100,7 @@ def _judges_sender(provider: Provider) -> bool:
     return provider.spf_aligns and bool(provider.spf_include or provider.sender_ips)
 
 
-def _report_unjudged(report: SpfReport, domain: str, provider: Provider) -> None:
+def _report_unjudged(report: SpfResult, domain: str, provider: Provider) -> None:
     """Say why the record is not judged for the sender: its bounce address is elsewhere (SPF is checked
     against another domain, and an include here could never align), or its servers are not known."""
     params = {"domain": domain, "provider": provider.label}
@@ -110,7 +110,7 @@ def _report_unjudged(report: SpfReport, domain: str, provider: Provider) -> None
         report.add("spf.sender_unknown", Status.UNKNOWN, params)
 
 
-def _report_multiple(report: SpfReport, domain: str, records: tuple[str, ...]) -> None:
+def _report_multiple(report: SpfResult, domain: str, records: tuple[str, ...]) -> None:
     report.record = records[0]
     report.sender_authorized = False
     listed = "; ".join(f'"{record}"' for record in records)
@@ -118,7 +118,7 @@ def _report_multiple(report: SpfReport, domain: str, records: tuple[str, ...]) -
 
 
 def _audit_record(
-    report: SpfReport, domain: str, text: str, provider: Provider, resolver: Resolver, deadline: float | None
+    report: SpfResult, domain: str, text: str, provider: Provider, resolver: Resolver, deadline: float | None
 ) -> None:
     report.record = text
     try:
@@ -147,13 +147,13 @@ def _audit_record(
     _report_suggestion_over_limit(report, domain)
 
 
-def _report_syntax_error(report: SpfReport, domain: str, error: SpfSyntaxError) -> None:
+def _report_syntax_error(report: SpfResult, domain: str, error: SpfSyntaxError) -> None:
     report.sender_authorized = False
     params = {"domain": domain, "position": error.position + 1, "detail": error.reason}
     report.add("spf.syntax", Status.FAIL, params)
 
 
-def _report_tree(report: SpfReport, domain: str, tree: RecordTree) -> None:
+def _report_tree(report: SpfResult, domain: str, tree: RecordTree) -> None:
     report.dns_lookups = tree.dns_lookups
     report.void_lookups = tree.void_lookups
     report.includes = tuple(tree.includes)
@@ -164,7 +164,7 @@ def _report_tree(report: SpfReport, domain: str, tree: RecordTree) -> None:
     _report_limits(report, domain, tree)
 
 
-def _report_limits(report: SpfReport, domain: str, tree: RecordTree) -> None:
+def _report_limits(report: SpfResult, domain: str, tree: RecordTree) -> None:
     counted = {"domain": domain, "count": tree.dns_lookups, "limit": MAX_DNS_LOOKUPS}
     if tree.loops:
         loop = {"domain": domain, "loop": ", ".join(tree.loops), "limit": MAX_DNS_LOOKUPS}
@@ -182,7 +182,7 @@ def _report_limits(report: SpfReport, domain: str, tree: RecordTree) -> None:
         report.add("spf.ptr_used", Status.WARN, {"domain": domain, "where": where})
 
 
-def _report_all_not_last(report: SpfReport, domain: str, record: SpfRecord, fix: Record | None) -> None:
+def _report_all_not_last(report: SpfResult, domain: str, record: SpfRecord, fix: Record | None) -> None:
     ignored = _after_all(record)
     if ignored:
         final = next(term.text for term in record.mechanisms if term.name == "all")
@@ -190,18 +190,18 @@ def _report_all_not_last(report: SpfReport, domain: str, record: SpfRecord, fix:
         report.add("spf.all_not_last", Status.WARN, params, fix)
 
 
-def _report_allows_all(report: SpfReport, domain: str, tree: RecordTree, fix: Record | None) -> None:
+def _report_allows_all(report: SpfResult, domain: str, tree: RecordTree, fix: Record | None) -> None:
     if tree.allows_all:
         where = ", ".join(dict.fromkeys(tree.allows_all))
         report.add("spf.allows_all", Status.FAIL, {"domain": domain, "where": where}, fix)
 
 
-def _report_not_authorized(report: SpfReport, domain: str, provider: Provider, fix: Record | None) -> None:
+def _report_not_authorized(report: SpfResult, domain: str, provider: Provider, fix: Record | None) -> None:
     params = {"domain": domain, "provider": provider.label, "mechanism": provider.spf_mechanism()}
     report.add("spf.sender_not_authorized", Status.FAIL, params, fix)
 
 
-def _report_suggestion_over_limit(report: SpfReport, domain: str) -> None:
+def _report_suggestion_over_limit(report: SpfResult, domain: str) -> None:
     lookups = report.suggested_dns_lookups
     if lookups is not None and lookups > MAX_DNS_LOOKUPS:
         params = {"domain": domain, "count": lookups, "limit": MAX_DNS_LOOKUPS}
@@ -209,7 +209,7 @@ def _report_suggestion_over_limit(report: SpfReport, domain: str) -> None:
 
 
 def _sender_authorized(
-    domain: str, provider: Provider, tree: RecordTree, resolver: Resolver, deadline: float | None, report: SpfReport
+    domain: str, provider: Provider, tree: RecordTree, resolver: Resolver, deadline: float | None, report: SpfResult
 ) -> bool | None:
     """True or False; None when a DNS fault leaves it unknown (reported on `report`)."""
     if provider.spf_include:
@@ -395,5 +395,5 @@ def _literal(tokens: tuple[MacroToken, ...]) -> str | None:
     return "".join(tokens).removesuffix(".").lower()
 
 
-def _add_fault(report: SpfReport, lookup: Lookup) -> None:
+def _add_fault(report: SpfResult, lookup: Lookup) -> None:
     report.add_once(lookup.fault_code or "dns.error", Status.ERROR, lookup.fault_params)

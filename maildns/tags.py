@@ -23,7 +23,7 @@ class TagList:
 
     @property
     def errors(self) -> tuple[str, ...]:
-        """Every problem of the list, as sentences."""
+        """Every finding of the list, as sentences."""
         return self.malformed + tuple(f"the tag {name}= appears more than once" for name in self.duplicates)
 
 

@@ -5,7 +5,7 @@ from . import mail_domain_check_run
 from . import mail_domain_check_nightly
 from . import mail_domain_check_dmarc
 from . import mail_domain_check_relay
-from . import mail_domain_check_problem
+from . import mail_domain_check_finding
 from . import mail_domain_check_state
 from . import mail_dmarc_report
 from . import mail_dmarc_report_intake

@@ -14,12 +14,12 @@ from ..maildns import (
     to_unicode,
 )
 from ..tools.findings import render, worst_first
-from ..tools.stored_report import POLICIES, publications
+from ..tools.stored_result import POLICIES, publications
 
 STATUSES = [
     (str(Status.PASS), "Pass"),
     (str(Status.WARN), "Warning"),
-    # What the check could not judge for want of a fact the administrator has (maildns.report.Status).
+    # What the check could not judge for want of a fact the administrator has (maildns.result.Status).
     (str(Status.UNKNOWN), "Not checked"),
     (str(Status.ERROR), "Error"),
     (str(Status.FAIL), "Fail"),
@@ -88,8 +88,8 @@ class MailDomainCheck(models.Model):
         help="Whether, at the last check, the sender's mail could pass this domain's DMARC (empty: unknown).",
     )
     free_mail = fields.Boolean(string="Free mail", readonly=True)
-    report = fields.Json(readonly=True)
-    problem_ids = fields.One2many("mail.domain.check.problem", "check_id", string="Problems", readonly=True)
+    result = fields.Json(readonly=True, help="What the last check found, as the engine gave it (DomainResult).")
+    finding_ids = fields.One2many("mail.domain.check.finding", "check_id", string="Problems", readonly=True)
     records_to_publish = fields.Text(readonly=True)
     company_ids = fields.Many2many("res.company", string="Companies", readonly=True)
     check_pending = fields.Boolean(
@@ -106,13 +106,13 @@ class MailDomainCheck(models.Model):
     records_guide = fields.Text(string="What to publish", compute="_compute_explanations")
 
     @api.depends(
-        "problem_ids",
+        "finding_ids",
         "spf_status",
         "dkim_status",
         "dmarc_status",
         "spf_record",
         "records_to_publish",
-        "report",
+        "result",
         "free_mail",
         "is_stale",
         "last_success_at",
@@ -121,7 +121,7 @@ class MailDomainCheck(models.Model):
     @api.depends_context("lang", "tz")
     def _compute_explanations(self):
         for check in self:
-            problems = check.problem_ids
+            stored = check.finding_ids
             for part in ("spf", "dkim", "dmarc"):
                 if check.free_mail:
                     # A public mail service's records are not the administrator's to change: the form says the
@@ -129,8 +129,8 @@ class MailDomainCheck(models.Model):
                     check[f"{part}_reason"] = check._free_mail_reason(part)
                     continue
                 findings = worst_first(
-                    [p for p in problems if p.part == part and p.severity != "info" and not is_fault(p.code)],
-                    status=lambda problem: problem.severity,
+                    [p for p in stored if p.part == part and p.severity != "info" and not is_fault(p.code)],
+                    status=lambda finding: finding.severity,
                 )
                 reason = "\n".join(dict.fromkeys(p.description for p in findings))
                 if not reason and check[f"{part}_status"] == "error":
@@ -146,7 +146,7 @@ class MailDomainCheck(models.Model):
         self.ensure_one()
         # The engine's verdict, in words that give no DNS advice for a domain not yours.
         reason = free_mail_reason(
-            self.name, part, effective_policy=self.dmarc_effective_policy or None, codes=self.problem_ids.mapped("code")
+            self.name, part, effective_policy=self.dmarc_effective_policy or None, codes=self.finding_ids.mapped("code")
         )
         return render(self.env, reason.code, reason.params)
 
@@ -155,9 +155,9 @@ class MailDomainCheck(models.Model):
         are older than the last check, since when."""
         self.ensure_one()
         faults = [
-            {"code": problem.code, "params": problem.params or {}}
-            for problem in self.problem_ids
-            if is_fault(problem.code)
+            {"code": finding.code, "params": finding.params or {}}
+            for finding in self.finding_ids
+            if is_fault(finding.code)
         ]
         if self.is_stale:
             # The last check's faults first: they are why the results shown are older.
@@ -200,7 +200,7 @@ class MailDomainCheck(models.Model):
             return False
         lines = []
         # The engine says of each record whether it is added or replaces the SPF or DMARC record found.
-        for code, params, line in publications(self.report):
+        for code, params, line in publications(self.result):
             if code:
                 lines.append(render(self.env, code, params))
             lines.append(f"    {line}")

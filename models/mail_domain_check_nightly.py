@@ -7,7 +7,7 @@ from odoo.tools import SQL
 
 from ..tools.batch_pipeline import AskAhead
 from ..tools.check_settings import CheckSettings
-from ..tools.stored_report import resolve_domains, resolve_or_log
+from ..tools.stored_result import resolve_domains, resolve_or_log
 
 _logger = logging.getLogger(__name__)
 
@@ -84,12 +84,12 @@ class MailDomainCheck(models.Model):
             lookahead=LOOKAHEAD if time_left else 1,
             threads=DNS_THREADS,
         )
-        for batch, reports in pipeline:
-            if reports is not None:
+        for batch, results in pipeline:
+            if results is not None:
                 try:
                     # A Check now of the same domain may have written it meanwhile: write again on a fresh
                     # snapshot rather than drop the batch.
-                    self._retry_on_conflict(partial(self._store_named_reports, batch, reports, settings, companies))
+                    self._retry_on_conflict(partial(self._store_named_results, batch, results, settings, companies))
                 except Exception:
                     # One broken batch must not stop the night's run; it is retried on the next run.
                     _logger.exception("mail_domain_health: storing %s domains failed", len(batch))
@@ -146,21 +146,21 @@ class MailDomainCheck(models.Model):
     @api.model
     def _job_check_domains(self, names: list[str], settings: dict) -> str:
         """A queued job: ask the DNS about `names` with the run's `settings` (CheckSettings.to_json()), then
-        store the reports. A job queued by an older version, whose settings this one cannot read, reads them anew.
+        store the results. A job queued by an older version, whose settings this one cannot read, reads them anew.
 
         queue_job keeps a job's transaction open from start to end (it holds the job's lock there), so the DNS
         is asked before the domains' records are read: the job neither reads nor locks them while it waits on
         the network, and their rows are locked only for the short write at the end.
         """
         settings = CheckSettings.from_json(settings) or self._get_check_settings()
-        reports = resolve_domains(names, settings, self._new_resolver(settings))
+        results = resolve_domains(names, settings, self._new_resolver(settings))
         by_name = {check.name: check for check in self.sudo().search([("name", "in", names)])}
         # Reports come in the order of the names; a domain whose record was deleted since is skipped.
-        pairs = [(by_name[name], report) for name, report in zip(names, reports, strict=True) if name in by_name]
+        pairs = [(by_name[name], result) for name, result in zip(names, results, strict=True) if name in by_name]
         checks = self.browse([check.id for check, _ in pairs]).sudo()
         # On a conflict with another writer, the job fails before writing, and queue_job runs it again later.
         checks._lock_for_write()
-        checks._store_reports([report for _, report in pairs], settings)
+        checks._store_results([result for _, result in pairs], settings)
         return f"{len(checks)} domains checked"
 
     @api.model

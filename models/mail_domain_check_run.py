@@ -11,7 +11,7 @@ from odoo.tools import SQL
 
 from ..maildns import is_free_mail
 from ..tools.check_settings import CheckSettings
-from ..tools.stored_report import policy_or_false, problem_values, resolve_domains, same_result, zone_lines
+from ..tools.stored_result import finding_values, policy_or_false, resolve_domains, same_result, zone_lines
 
 _logger = logging.getLogger(__name__)
 
@@ -116,14 +116,14 @@ class MailDomainCheck(models.Model):
                 return names
             settings = replace(settings, timeout=min(settings.timeout, time_left))
         pairs = list(zip(names, self._resolve(names, settings), strict=True))
-        queued = [name for name, report in pairs if interactive and _timed_out(report)]
-        answered = [(name, report) for name, report in pairs if name not in queued]
+        queued = [name for name, result in pairs if interactive and _timed_out(result)]
+        answered = [(name, result) for name, result in pairs if name not in queued]
 
         def write(Check):
             if answered:
                 done_names = [name for name, _ in answered]
-                done_reports = [report for _, report in answered]
-                Check._retry_on_conflict(partial(Check._store_named_reports, done_names, done_reports, settings))
+                done_results = [result for _, result in answered]
+                Check._retry_on_conflict(partial(Check._store_named_results, done_names, done_results, settings))
             if queued:
                 Check._retry_on_conflict(partial(Check._mark_pending, queued))
             # The screens showing these domains update themselves, in place, once this is committed.
@@ -201,9 +201,9 @@ class MailDomainCheck(models.Model):
         timeout = self._get_check_settings(with_sender=False).timeout
         settings = self._get_check_settings(deadline=time.monotonic() + timeout)
         self.env["ir.cron"]._commit_progress(remaining=len(names))
-        reports = self._resolve(names, settings)
-        # Storing them tells the screens waiting on them (_store_reports).
-        self._retry_on_conflict(partial(self._store_named_reports, names, reports, settings))
+        results = self._resolve(names, settings)
+        # Storing them tells the screens waiting on them (_store_results).
+        self._retry_on_conflict(partial(self._store_named_results, names, results, settings))
         self.env["ir.cron"]._commit_progress(len(names), remaining=0)
 
     @api.model
@@ -229,10 +229,10 @@ class MailDomainCheck(models.Model):
                 time.sleep(random.uniform(0, 0.05 * 2**attempt))
 
     @api.model
-    def _store_named_reports(
-        self, names: list[str], reports: list, settings: CheckSettings, companies: dict | None = None
+    def _store_named_results(
+        self, names: list[str], results: list, settings: CheckSettings, companies: dict | None = None
     ):
-        """Store the reports of the domains `names` (in their order), creating the records still missing.
+        """Store the results of the domains `names` (in their order), creating the records still missing.
 
         The records are locked first: a concurrent writer of the same domains (the nightly run, another Check
         now) either waits here, or this raises a serialization failure here, before anything is written, for
@@ -240,7 +240,7 @@ class MailDomainCheck(models.Model):
         """
         checks = self._get_or_create(names)
         checks._lock_for_write()
-        checks._store_reports(reports, settings, companies)
+        checks._store_results(results, settings, companies)
 
     def _lock_for_write(self):
         """Lock these records' rows until the transaction ends; a conflict with a transaction that wrote them
@@ -250,8 +250,8 @@ class MailDomainCheck(models.Model):
             log_exceptions=False,
         )
 
-    def _store_reports(self, reports: list, settings: CheckSettings, companies: dict | None = None):
-        """Write the reports of self, in order; `companies` is _companies_by_domain(), computed once a run."""
+    def _store_results(self, results: list, settings: CheckSettings, companies: dict | None = None):
+        """Write the results of self, in order; `companies` is _companies_by_domain(), computed once a run."""
         if companies is None:
             companies = self._companies_by_domain()
         # Screens showing "Checking…" for these domains update themselves once this is committed, whichever
@@ -259,13 +259,13 @@ class MailDomainCheck(models.Model):
         awaited = self.filtered("check_pending").mapped("name")
         now = fields.Datetime.now()
         renewed = unchanged = self.browse()
-        problems = []
+        findings = []
         relinked: dict[tuple[int, ...], MailDomainCheck] = {}
-        for check, report in zip(self, reports, strict=True):
-            stored = check._store_report(report, settings, now)
+        for check, result in zip(self, results, strict=True):
+            stored = check._store_result(result, settings, now)
             if stored == "renewed":
                 renewed |= check
-                problems += [dict(values, check_id=check.id) for values in problem_values(report)]
+                findings += [dict(values, check_id=check.id) for values in finding_values(result)]
             elif stored == "unchanged":
                 unchanged |= check
             company_ids = companies.get(check.name, ())
@@ -286,9 +286,9 @@ class MailDomainCheck(models.Model):
         )
         for company_ids, checks in relinked.items():
             checks.write({"company_ids": [fields.Command.set(company_ids)]})
-        Problem = self.env["mail.domain.check.problem"].sudo()
-        Problem.search([("check_id", "in", renewed.ids)]).unlink()
-        Problem.create(problems)
+        Finding = self.env["mail.domain.check.finding"].sudo()
+        Finding.search([("check_id", "in", renewed.ids)]).unlink()
+        Finding.create(findings)
         if awaited:
             self._notify_checked(awaited)
 
@@ -309,20 +309,20 @@ class MailDomainCheck(models.Model):
             company_ids.setdefault(name, set()).update(companies)
         return {name: tuple(sorted(ids)) for name, ids in company_ids.items()}
 
-    def _store_report(self, report, settings: CheckSettings, now=None) -> str:
-        """Write one report and say how: "renewed" (the result is new), "unchanged" (the same as the last
+    def _store_result(self, result, settings: CheckSettings, now=None) -> str:
+        """Write one result and say how: "renewed" (the result is new), "unchanged" (the same as the last
         answer: the caller moves the dates) or "kept" (the DNS did not answer: the last result is kept)."""
         self.ensure_one()
         now = now or fields.Datetime.now()
         provider, sender, settings_version = settings.sender.provider, dict(settings.sender.reason), settings.version
-        problems = report.all_problems()
-        only_faults = report.status == "error" and all(
-            problem.is_fault for problem in problems if problem.status == "error"
+        findings = result.all_findings()
+        only_faults = result.status == "error" and all(
+            finding.is_fault for finding in findings if finding.status == "error"
         )
         if only_faults and self.last_success_at:
             # An unanswered lookup says nothing about the domain: keep the last good result, marked stale, with
             # the faults as codes and params, rendered in the reader's language when shown.
-            faults = [{"code": fault.code, "params": dict(fault.params)} for fault in report.faults()]
+            faults = [{"code": fault.code, "params": dict(fault.params)} for fault in result.faults()]
             self.write(
                 {
                     "checked_at": now,
@@ -333,19 +333,19 @@ class MailDomainCheck(models.Model):
                 }
             )
             return "kept"
-        data = report.to_dict()
+        data = result.to_dict()
         if (
             self.last_success_at
             and not only_faults
             and self.provider == provider
             and self.sender_reason == sender
-            and same_result(self.report, data)
+            and same_result(self.result, data)
         ):
             return "unchanged"
         values = {
             "provider": provider,
             "sender_reason": sender,
-            "status": str(report.status),
+            "status": str(result.status),
             "spf_status": data["spf"]["status"],
             "dkim_status": data["dkim"]["status"],
             "dmarc_status": data["dmarc"]["status"],
@@ -356,17 +356,17 @@ class MailDomainCheck(models.Model):
             "last_success_at": now if not only_faults else self.last_success_at,
             "is_stale": False,
             "last_faults": False,
-            "spf_record": report.spf.record,
-            "spf_suggested_record": report.spf.suggested_record,
-            "dkim_selector": report.dkim.selector,
-            "dkim_cname_target": report.dkim.cname_target,
-            "dmarc_record": report.dmarc.record,
-            "dmarc_policy": policy_or_false(report.dmarc.policy),
-            "dmarc_effective_policy": policy_or_false(report.dmarc.effective_policy),
-            "dmarc_provider_can_pass": {True: "yes", False: "no"}.get(report.dmarc.provider_can_pass, False),
-            "free_mail": is_free_mail(report.domain),
-            "report": data,
-            "records_to_publish": zone_lines(report.records_to_publish()),
+            "spf_record": result.spf.record,
+            "spf_suggested_record": result.spf.suggested_record,
+            "dkim_selector": result.dkim.selector,
+            "dkim_cname_target": result.dkim.cname_target,
+            "dmarc_record": result.dmarc.record,
+            "dmarc_policy": policy_or_false(result.dmarc.policy),
+            "dmarc_effective_policy": policy_or_false(result.dmarc.effective_policy),
+            "dmarc_provider_can_pass": {True: "yes", False: "no"}.get(result.dmarc.provider_can_pass, False),
+            "free_mail": is_free_mail(result.domain),
+            "result": data,
+            "records_to_publish": zone_lines(result.records_to_publish()),
         }
         # The chatter follows changes of status; a domain's first result is its starting point, not a change.
         record = self if self.status else self.with_context(tracking_disable=True)
@@ -374,6 +374,6 @@ class MailDomainCheck(models.Model):
         return "renewed"
 
 
-def _timed_out(report) -> bool:
-    """Whether the DNS left part of a report unanswered for lack of time (worth asking again, longer)."""
-    return any(problem.code == "dns.timeout" for problem in report.all_problems())
+def _timed_out(result) -> bool:
+    """Whether the DNS left part of a result unanswered for lack of time (worth asking again, longer)."""
+    return any(finding.code == "dns.timeout" for finding in result.all_findings())

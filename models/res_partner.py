@@ -78,7 +78,7 @@ class ResPartner(models.Model):
         )
         server = preview.server_name or self.env["ir.mail_server"]._mail_domain_health_configuration_server_name()
         if verdict.fails:
-            lines = [render(self.env, problem.code, problem.params) for problem in verdict.failures]
+            lines = [render(self.env, finding.code, finding.params) for finding in verdict.failures]
             lines.append(
                 self.env._(
                     "When %(name)s writes on a document, Odoo relays the message to the document's followers "
@@ -93,7 +93,7 @@ class ResPartner(models.Model):
             self.mail_domain_health_relay_warning = "\n".join(lines)
         elif preview.rewritten and check.relay_fails_sent_as:
             # Only where sending as the contact would fail: elsewhere the way out is no news.
-            lines = [render(self.env, problem.code, problem.params) for problem in verdict.notes]
+            lines = [render(self.env, finding.code, finding.params) for finding in verdict.notes]
             lines.append(
                 self.env._(
                     "When %(name)s writes on a document, Odoo relays the message to the document's followers "

@@ -64,7 +64,7 @@ class ResUsers(models.Model):
             check = next(iter(checks.values()), self.env["mail.domain.check"])
             verdict, _ = user._mail_domain_health_verdict(check)
             address_findings = [
-                render(self.env, problem.code, problem.params) for problem in worst_first(list(verdict.problems))
+                render(self.env, finding.code, finding.params) for finding in worst_first(list(verdict.findings))
             ]
             if address_findings:
                 user.mail_domain_health_own_note = " ".join(address_findings)
@@ -132,11 +132,11 @@ class ResUsers(models.Model):
         Odoo sends it: the engine's verdict on the address, and the findings of the domain's check it says
         count too."""
         verdict, preview = self._mail_domain_health_verdict(check)
-        findings = [(problem.code, problem.params, problem.status) for problem in verdict.problems]
+        findings = [(finding.code, finding.params, finding.status) for finding in verdict.findings]
         findings += [
-            (problem.code, problem.params or {}, problem.severity)
-            for problem in check.sudo().problem_ids
-            if verdict.concerns(problem.part, problem.severity)
+            (finding.code, finding.params or {}, finding.severity)
+            for finding in check.sudo().finding_ids
+            if verdict.concerns(finding.part, finding.severity)
         ]
         return worst_first(findings, status=lambda finding: finding[2]), preview
 

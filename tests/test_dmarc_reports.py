@@ -420,7 +420,7 @@ class TestReceiveSetting(DmarcReportCase):
             "ruf=mailto:f@mx.self.reports.test with:",
             check.records_guide,
         )
-        (suggestion,) = check.problem_ids.filtered(lambda problem: problem.code == "dmarc.report_address")
+        (suggestion,) = check.finding_ids.filtered(lambda problem: problem.code == "dmarc.report_address")
         self.assertEqual(suggestion.severity, "info", "a suggestion, not a problem")
         self.assertIn("Add dmarc-reports@self.reports.test to the rua= tag", suggestion.description)
         self.settings(company, mail_domain_health_dmarc_reports=False)

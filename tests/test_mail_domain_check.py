@@ -78,7 +78,7 @@ class TestDomainChecks(MailDomainHealthCase):
         self.assertEqual(broken.status, "fail")
         self.assertEqual(broken.spf_status, "fail")
         self.assertIn("v=spf1 include:_spf.odoo.com include:_spf.google.com ~all", broken.records_to_publish)
-        self.assertIn("spf.sender_not_authorized", broken.problem_ids.mapped("code"))
+        self.assertIn("spf.sender_not_authorized", broken.finding_ids.mapped("code"))
         # The SPF record found is replaced (a second one would void both), the DKIM and DMARC records added.
         self.assertEqual(
             broken.records_guide.splitlines()[:3],
@@ -142,8 +142,8 @@ class TestDomainChecks(MailDomainHealthCase):
         good.invalidate_recordset()
         self.assertEqual(good.status, "fail")
         self.assertEqual(len(tracked()), 1)
-        self.assertEqual(good.problem_ids.check_id, good)
-        self.assertIn("spf.sender_not_authorized", good.problem_ids.mapped("code"))
+        self.assertEqual(good.finding_ids.check_id, good)
+        self.assertIn("spf.sender_not_authorized", good.finding_ids.mapped("code"))
 
     def test_silent_dns_keeps_the_last_good_result_marked_stale(self):
         self.check_now(self.company_good)
@@ -163,7 +163,7 @@ class TestDomainChecks(MailDomainHealthCase):
     def test_a_domain_answering_as_before_keeps_its_findings_and_moves_its_dates(self):
         self.check_now(self.company_broken)
         broken = self.check("google-only.check.test")
-        findings = broken.problem_ids
+        findings = broken.finding_ids
         codes = findings.mapped("code")
         self.assertIn("spf.sender_not_authorized", codes)
         for name in ("google-only.check.test", "_dmarc.google-only.check.test"):
@@ -177,14 +177,14 @@ class TestDomainChecks(MailDomainHealthCase):
         broken.invalidate_recordset()
         self.assertFalse(broken.is_stale)
         self.assertFalse(broken.last_error)
-        self.assertEqual(broken.problem_ids, findings, "unchanged findings are not written again")
+        self.assertEqual(broken.finding_ids, findings, "unchanged findings are not written again")
         # A stored report that differs from the new answer is replaced, findings included.
-        broken.report = {**broken.report, "spf": {**broken.report["spf"], "record": "v=spf1 -all"}}
+        broken.result = {**broken.result, "spf": {**broken.result["spf"], "record": "v=spf1 -all"}}
         self.check_now(self.company_broken)
         broken.invalidate_recordset()
-        self.assertEqual(broken.report["spf"]["record"], broken.spf_record)
-        self.assertNotEqual(broken.report["spf"]["record"], "v=spf1 -all")
-        self.assertEqual(broken.problem_ids.mapped("code"), codes)
+        self.assertEqual(broken.result["spf"]["record"], broken.spf_record)
+        self.assertNotEqual(broken.result["spf"]["record"], "v=spf1 -all")
+        self.assertEqual(broken.finding_ids.mapped("code"), codes)
         self.assertFalse(findings.exists(), "changed findings are written anew")
 
     def test_cron_run_with_a_silent_domain_still_writes_the_others(self):
@@ -193,7 +193,7 @@ class TestDomainChecks(MailDomainHealthCase):
         self.assertEqual(self.check("good.check.test").status, "pass")
         silent = self.check("google-only.check.test")
         self.assertEqual(silent.status, "error")
-        self.assertIn("dns.timeout", silent.problem_ids.mapped("code"))
+        self.assertIn("dns.timeout", silent.finding_ids.mapped("code"))
 
     def test_a_rerun_skips_domains_checked_recently(self):
         self.run_cron()

@@ -62,7 +62,7 @@ class TestQueuedRun(MailDomainHealthCase):
         self.assertEqual(self.check("good.check.test").status, "pass")
         google_only = self.check("google-only.check.test")
         self.assertEqual(google_only.status, "fail")
-        self.assertIn("spf.sender_not_authorized", google_only.problem_ids.mapped("code"))
+        self.assertIn("spf.sender_not_authorized", google_only.finding_ids.mapped("code"))
         # Its company, and the other company of the administrator whose address is on it.
         self.assertEqual(google_only.company_ids, self.company_good | self.company_broken)
 
@@ -79,7 +79,7 @@ class TestQueuedRun(MailDomainHealthCase):
         self.assertEqual(jobs.mapped("result"), ["2 domains checked", "1 domains checked"])
         self.env.invalidate_all()
         self.assertEqual(self.check("good.check.test").status, "pass")
-        self.assertIn("dkim.not_cname", self.check("pasted.check.test").problem_ids.mapped("code"))
+        self.assertIn("dkim.not_cname", self.check("pasted.check.test").finding_ids.mapped("code"))
         self.assertTrue(all(self.Check.search([("name", "in", self.names)]).mapped("last_success_at")))
 
     def test_a_second_run_before_the_jobs_ran_queues_nothing_twice(self):

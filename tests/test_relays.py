@@ -56,7 +56,7 @@ class TestRelays(MailDomainHealthCase):
                 check = self.company_good.mail_domain_check_id
                 self.assertEqual(check.provider, provider)
                 self.assertIn(host, block.mail_domain_health_sender)
-                self.assertEqual(self.badges(block), ("pass", "pass", "pass"), check.problem_ids.mapped("code"))
+                self.assertEqual(self.badges(block), ("pass", "pass", "pass"), check.finding_ids.mapped("code"))
                 self.assertFalse(block.mail_domain_health_records_guide)
                 server.unlink()
 
@@ -113,6 +113,6 @@ class TestRelays(MailDomainHealthCase):
         self.run_cron()
         check = self.check("own-mail.providers.test")
         self.assertEqual(check.provider, "self_hosted")
-        self.assertIn("dkim.not_searched", check.problem_ids.mapped("code"))
+        self.assertIn("dkim.not_searched", check.finding_ids.mapped("code"))
         self.assertEqual((check.dkim_status, check.dmarc_status), ("fail", "fail"))
         self.assertTrue(check.relay_fails_sent_as)

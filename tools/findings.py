@@ -45,6 +45,6 @@ def readable(key: str, value):
     return value
 
 
-def worst_first(problems: list, status=lambda problem: problem.status) -> list:
+def worst_first(findings: list, status=lambda finding: finding.status) -> list:
     """Findings sorted worst first, in their order within a severity."""
-    return sorted(problems, key=lambda problem: SEVERITY_ORDER.index(Status(status(problem))))
+    return sorted(findings, key=lambda finding: SEVERITY_ORDER.index(Status(status(finding))))

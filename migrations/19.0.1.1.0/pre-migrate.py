@@ -46,9 +46,7 @@ def rename_model(cr, old: str, new: str) -> None:
 
 def rename_field(cr, model: str, old: str, new: str) -> None:
     table = _table(model)
-    if _exists(
-        cr, "SELECT 1 FROM information_schema.columns WHERE table_name = %s AND column_name = %s", [table, old]
-    ):
+    if _exists(cr, "SELECT 1 FROM information_schema.columns WHERE table_name = %s AND column_name = %s", [table, old]):
         cr.execute(f'ALTER TABLE "{table}" RENAME COLUMN "{old}" TO "{new}"')
     cr.execute("UPDATE ir_model_fields SET name = %s WHERE model = %s AND name = %s", [new, model, old])
     cr.execute(

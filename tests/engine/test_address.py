@@ -21,7 +21,7 @@ from odoo.addons.mail_domain_health.maildns.check import check_domain, check_dom
 from odoo.addons.mail_domain_health.maildns.dmarc import audit_dmarc
 from odoo.addons.mail_domain_health.maildns.names import parse_target, to_ascii
 from odoo.addons.mail_domain_health.maildns.providers import get_provider
-from odoo.addons.mail_domain_health.maildns.report import DkimReport, DmarcReport, SpfReport, Status, worst
+from odoo.addons.mail_domain_health.maildns.result import DkimResult, DmarcResult, SpfResult, Status, worst
 
 ZONE = "dmarc-scenarios.test"
 ODOO = get_provider("odoo")
@@ -29,9 +29,9 @@ ODOO = get_provider("odoo")
 
 def address_report(resolver, address, *, authorized=False):
     target = parse_target(address)
-    spf = SpfReport(sender_authorized=authorized)
+    spf = SpfResult(sender_authorized=authorized)
     # No key anywhere: DKIM known not to pass, so the verdict rests on SPF.
-    dkim = DkimReport(domainkey_exists=False)
+    dkim = DkimResult(domainkey_exists=False)
     dmarc = audit_dmarc(target.domain, ODOO, spf=spf, dkim=dkim, resolver=resolver)
     return audit_address(target, dmarc)
 
@@ -43,15 +43,15 @@ def test_reject_free_mail_services_fail(resolver, address):
     assert report.status is Status.FAIL
     assert (report.address, report.free_mail) == (address, True)
     # What receivers do, then the fix: never "authorize Odoo" for a domain nobody here can change.
-    assert "refuse" in report.problems[0].message
-    assert "authorize the servers" not in report.problems[0].message
-    assert "domain you manage" in report.problems[1].message
+    assert "refuse" in report.findings[0].message
+    assert "authorize the servers" not in report.findings[0].message
+    assert "domain you manage" in report.findings[1].message
 
 
 def test_company_domain_with_reject_fails_while_odoo_is_not_authorized(resolver):
     report = address_report(resolver, f"kim@own.{ZONE}")
     assert report.codes() == ["address.dmarc_reject"]
-    assert "authorize the servers Odoo sends through" in report.problems[0].message
+    assert "authorize the servers Odoo sends through" in report.findings[0].message
 
 
 def test_company_domain_with_reject_is_fine_once_odoo_passes(resolver):
@@ -62,7 +62,7 @@ def test_quarantine_warns(resolver):
     report = address_report(resolver, f"kim@quarantined.{ZONE}")
     assert report.codes() == ["address.dmarc_quarantine"]
     assert report.status is Status.WARN
-    assert "spam" in report.problems[0].message
+    assert "spam" in report.findings[0].message
 
 
 def test_subdomain_address_is_judged_by_the_organization_sp(resolver):
@@ -82,10 +82,10 @@ def test_no_enforcing_policy_means_no_address_problem(resolver, label):
 
 @pytest.mark.parametrize("address", ["jo@gmail.com", "jo@hotmail.fr", "jo@GMX.de", "jo@mail.yahoo.co.jp"])
 def test_free_mail_is_known_without_dns(address):
-    report = audit_address(parse_target(address), DmarcReport(checked=False))
+    report = audit_address(parse_target(address), DmarcResult(checked=False))
     assert report.codes() == ["address.free_mail"]
     assert report.free_mail is True
-    assert "public email service" in report.problems[0].message
+    assert "public email service" in report.findings[0].message
 
 
 @pytest.mark.parametrize(
@@ -134,7 +134,7 @@ def test_shipped_list_holds_valid_unique_domains_and_is_read_once():
 def test_rewritten_from_makes_the_domain_policy_irrelevant(resolver):
     report = check_domain(f"kim@own.{ZONE}", resolver=resolver, sent_as=False)
     assert report.address.codes() == ["address.rewritten"]
-    (rewritten,) = report.address.problems
+    (rewritten,) = report.address.findings
     assert rewritten.status is Status.INFO
     assert rewritten.params == {"address": f"kim@own.{ZONE}", "domain": f"own.{ZONE}"}
     assert "notifications address" in rewritten.message
@@ -165,7 +165,7 @@ def test_verdict_from_stored_facts_is_the_verdict_of_the_check(resolver, address
         free_mail=stored["address"]["free_mail"],
         sent_as=sent_as,
     )
-    assert verdict == report.address.problems
+    assert verdict == report.address.findings
 
 
 @pytest.mark.parametrize(
@@ -230,7 +230,7 @@ def test_free_mail_dmarc_says_what_receivers_do_and_leaves_the_fix_to_the_free_m
 
 def test_user_on_a_company_domain_sent_as_the_address_counts_the_domain_sending_findings():
     verdict = user_verdict(f"kim@own.{ZONE}", effective_policy="reject", provider_can_pass=False)
-    assert [problem.code for problem in verdict.problems] == ["address.dmarc_reject"]
+    assert [problem.code for problem in verdict.findings] == ["address.dmarc_reject"]
     assert (
         verdict.concerns("spf", "fail") and verdict.concerns("dkim", "unknown") and verdict.concerns("domain", "error")
     )
@@ -243,20 +243,20 @@ def test_user_on_a_company_domain_sent_as_the_address_counts_the_domain_sending_
 
 def test_user_whose_mail_odoo_rewrites_is_not_judged_by_the_domain_records():
     verdict = user_verdict(f"kim@own.{ZONE}", effective_policy="reject", provider_can_pass=False, sent_as=False)
-    assert [problem.code for problem in verdict.problems] == ["address.rewritten"]
+    assert [problem.code for problem in verdict.findings] == ["address.rewritten"]
     assert not verdict.concerns("spf", "fail")
 
 
 def test_user_on_free_mail_is_not_told_to_fix_records_that_are_not_the_company_s():
     verdict = user_verdict("jo@yahoo.com", effective_policy="reject", provider_can_pass=False)
-    assert [problem.code for problem in verdict.problems] == ["address.free_mail_dmarc_reject", "address.free_mail"]
+    assert [problem.code for problem in verdict.findings] == ["address.free_mail_dmarc_reject", "address.free_mail"]
     assert not verdict.concerns("spf", "fail")
 
 
 @pytest.mark.parametrize("text", ["jo@@example.com", "jo.@example.com", '"jo smith"@example.com'])
 def test_an_address_the_engine_cannot_read_is_unknown_not_passed(text):
     verdict = user_verdict(text, effective_policy="reject", provider_can_pass=False)
-    (problem,) = verdict.problems
+    (problem,) = verdict.findings
     assert (problem.code, problem.status, problem.params) == ("address.invalid", Status.UNKNOWN, {"text": text})
     assert problem.message.startswith(f"{text} is not an email address the check can read")
     assert not verdict.concerns("spf", "fail")
@@ -322,7 +322,7 @@ def test_domain_relay_verdict_is_the_verdict_of_a_checked_contact(resolver):
     stored = report.to_dict()["dmarc"]
     facts = {"effective_policy": stored["effective_policy"], "provider_can_pass": stored["provider_can_pass"]}
     assert domain_relay_fails(f"own.{ZONE}", sent_as=True, **facts) is True
-    assert relay_verdict(f"kim@own.{ZONE}", **facts).failures[0].params == report.address.problems[0].params
+    assert relay_verdict(f"kim@own.{ZONE}", **facts).failures[0].params == report.address.findings[0].params
 
 
 # What the SPF, DKIM and DMARC parts of a public email service's check say.

@@ -8,7 +8,7 @@ RFC 9990 4); without it they send none, and the domain owner never sees a report
 import pytest
 
 from odoo.addons.mail_domain_health.maildns import InvalidTarget, Resolver, check_domain
-from odoo.addons.mail_domain_health.maildns.report import Record, Status
+from odoo.addons.mail_domain_health.maildns.result import Record, Status
 from odoo.addons.mail_domain_health.tests.support.dnsproxy import Fault, FaultProxy
 
 ZONE = "reports.test"
@@ -16,7 +16,7 @@ ZONE = "reports.test"
 
 def destination_problems(resolver, label: str) -> list:
     report = check_domain(f"{label}.{ZONE}", resolver=resolver)
-    return [problem for problem in report.dmarc.problems if problem.code == "dmarc.rua_unauthorized"]
+    return [problem for problem in report.dmarc.findings if problem.code == "dmarc.rua_unauthorized"]
 
 
 @pytest.mark.parametrize(
@@ -80,7 +80,7 @@ def published(report) -> dict[str, str]:
 
 
 def info(report) -> dict[str, dict]:
-    return {problem.code: problem for problem in report.dmarc.problems if problem.status is Status.INFO}
+    return {problem.code: problem for problem in report.dmarc.findings if problem.status is Status.INFO}
 
 
 def test_a_domain_without_dmarc_gets_a_record_that_sends_its_reports_to_the_address_and_the_consent_to_publish(

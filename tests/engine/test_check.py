@@ -6,7 +6,7 @@ import pytest
 
 from odoo.addons.mail_domain_health.maildns import InvalidProvider, InvalidTarget, Resolver
 from odoo.addons.mail_domain_health.maildns.check import check_domain, check_domains
-from odoo.addons.mail_domain_health.maildns.report import Status
+from odoo.addons.mail_domain_health.maildns.result import Status
 from odoo.addons.mail_domain_health.tests.support.dnsproxy import Fault, FaultProxy
 
 ODOO_DKIM = "odoo._domainkey.odoo.com"
@@ -162,7 +162,7 @@ def test_records_of_a_domain_without_spf_or_dmarc_are_added(resolver):
     assert {publication.code for publication in report.publications()} == {"publish.add"}
 
 
-def test_the_stored_report_says_how_each_record_goes_in(resolver):
+def test_the_stored_result_says_how_each_record_goes_in(resolver):
     stored = check_domain("google-only.check.test", resolver=resolver).to_dict()["records_to_publish"]
     assert stored[0] == {
         "name": "google-only.check.test",

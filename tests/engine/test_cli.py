@@ -75,9 +75,9 @@ def test_json_output_is_an_array_of_reports(dns_args):
         "void_lookups",
         "sender_authorized",
         "suggested_record",
-        "problems",
+        "findings",
     }
-    assert set(reports[0]["dkim"]) >= {"status", "selector", "cname_target", "key_type", "key_bits", "problems"}
+    assert set(reports[0]["dkim"]) >= {"status", "selector", "cname_target", "key_type", "key_bits", "findings"}
     assert set(reports[0]["dmarc"]) >= {
         "status",
         "record",
@@ -85,11 +85,11 @@ def test_json_output_is_an_array_of_reports(dns_args):
         "policy",
         "subdomain_policy",
         "effective_policy",
-        "problems",
+        "findings",
     }
     assert "address" not in reports[0]
     assert reports[1]["address"]["free_mail"] is True
-    codes = [problem["code"] for problem in reports[1]["address"]["problems"]]
+    codes = [problem["code"] for problem in reports[1]["address"]["findings"]]
     assert "address.free_mail_dmarc_reject" in codes
 
 

@@ -15,7 +15,7 @@ from odoo.addons.mail_domain_health.maildns.dkim import (
     rsa_modulus_bits,
 )
 from odoo.addons.mail_domain_health.maildns.providers import get_provider
-from odoo.addons.mail_domain_health.maildns.report import Status
+from odoo.addons.mail_domain_health.maildns.result import Status
 from odoo.addons.mail_domain_health.tests.support.dnsproxy import Fault, FaultProxy
 
 ZONE = "dkim-scenarios.test"
@@ -32,7 +32,7 @@ def own_key(resolver, label, selectors=("mail",)):
 
 
 def fix_of(report, code):
-    return next(problem.record for problem in report.problems if problem.code == code)
+    return next(problem.record for problem in report.findings if problem.code == code)
 
 
 def zone_key(label: str) -> str:
@@ -77,7 +77,7 @@ def test_short_rsa_keys_are_weak(resolver, label, bits, status):
     assert report.codes() == ["dkim.weak_key"]
     assert report.key_bits == bits
     assert report.status is status
-    assert "2048 bits" in report.problems[0].message
+    assert "2048 bits" in report.findings[0].message
 
 
 def test_revoked_key_fails(resolver):
@@ -105,7 +105,7 @@ def test_unusable_records_are_syntax_failures(resolver, label, reason):
     report = own_key(resolver, label)
     assert report.codes() == ["dkim.syntax"]
     assert report.status is Status.FAIL
-    assert reason in report.problems[0].message
+    assert reason in report.findings[0].message
 
 
 def test_alias_chain_is_followed_to_the_key(resolver):
@@ -145,7 +145,7 @@ def test_odoo_key_pasted_as_txt_warns_it_breaks_at_rotation(resolver):
     report = audit_dkim(f"odoo-pasted.{ZONE}", ODOO, resolver=resolver)
     assert report.codes() == ["dkim.not_cname"]
     assert report.status is Status.WARN
-    assert "rotation" in report.problems[0].message
+    assert "rotation" in report.findings[0].message
     assert fix_of(report, "dkim.not_cname").type == "CNAME"
 
 
@@ -176,8 +176,8 @@ def test_microsoft_with_both_selectors_passes(resolver):
 def test_microsoft_needs_both_selectors(resolver):
     report = audit_dkim(f"ms-one.{ZONE}", MICROSOFT, resolver=resolver)
     assert report.codes() == ["dkim.missing_cname"]
-    assert "selector2._domainkey" in report.problems[0].message
-    assert report.problems[0].record is None  # the target depends on the tenant: Microsoft shows it
+    assert "selector2._domainkey" in report.findings[0].message
+    assert report.findings[0].record is None  # the target depends on the tenant: Microsoft shows it
     # The report still shows the selector that works.
     assert (report.selector, report.key_bits) == ("selector1", 2048)
 
@@ -185,13 +185,13 @@ def test_microsoft_needs_both_selectors(resolver):
 def test_microsoft_selector_outside_microsoft_is_wrong_target(resolver):
     report = audit_dkim(f"ms-wrong.{ZONE}", MICROSOFT, resolver=resolver)
     assert report.codes() == ["dkim.wrong_target"]
-    assert "selector2._domainkey" in report.problems[0].message
+    assert "selector2._domainkey" in report.findings[0].message
 
 
 def test_microsoft_cname_to_a_missing_key_says_where_it_points(resolver):
     report = audit_dkim(f"ms-nokey.{ZONE}", MICROSOFT, resolver=resolver)
     assert report.codes() == ["dkim.missing_at_target"]
-    assert "selector1-ms-nokey._domainkey.contoso.onmicrosoft.com" in report.problems[0].message
+    assert "selector1-ms-nokey._domainkey.contoso.onmicrosoft.com" in report.findings[0].message
     assert report.selector == "selector2"
 
 
@@ -207,7 +207,7 @@ def test_google_key_as_txt_passes(resolver):
 def test_missing_google_key_says_where_to_get_it(resolver):
     report = audit_dkim(f"google-nothing.{ZONE}", GOOGLE, resolver=resolver)
     assert report.codes() == ["dkim.missing_key"]
-    assert "admin console" in report.problems[0].message
+    assert "admin console" in report.findings[0].message
     assert fix_of(report, "dkim.missing_key").name == f"google._domainkey.google-nothing.{ZONE}"
 
 
@@ -219,7 +219,7 @@ def test_best_of_several_selectors_is_shown_and_all_are_judged(resolver):
     assert report.selectors_checked == ("old", "new")
     assert (report.selector, report.key_bits) == ("new", 2048)
     assert report.codes() == ["dkim.missing_key"]
-    assert "old._domainkey" in report.problems[0].message
+    assert "old._domainkey" in report.findings[0].message
 
 
 def test_a_key_no_search_finds_is_unknown_and_no_key_at_all_fails(resolver):
@@ -228,7 +228,7 @@ def test_a_key_no_search_finds_is_unknown_and_no_key_at_all_fails(resolver):
     assert (some.domainkey_exists, none.domainkey_exists) == (True, False)
     # A key exists at a selector nobody named ("other"): not a pass, and the selectors asked are listed.
     assert (some.codes(), some.status) == (["dkim.selector_unknown"], Status.UNKNOWN)
-    assert "default" in some.selectors_tried and "default, mail, dkim" in some.problems[0].params["tried"]
+    assert "default" in some.selectors_tried and "default, mail, dkim" in some.findings[0].params["tried"]
     assert (none.codes(), none.status) == (["dkim.no_key"], Status.FAIL)
     assert none.selector is None and none.selectors_checked == ()
 
@@ -324,7 +324,7 @@ def test_chain_through_a_vendor_to_odoos_key_signs_with_a_warning(resolver):
     assert report.codes() == ["dkim.third_party_cname"]
     assert report.status is Status.WARN
     assert (report.key_type, report.key_bits) == ("rsa", 2048)
-    (found,) = report.problems
+    (found,) = report.findings
     assert found.params == {
         "name": f"odoo._domainkey.vendor.{CHAIN}",
         "provider": "Odoo",
@@ -341,15 +341,15 @@ def test_chain_through_the_domains_own_names_passes(resolver):
 def test_chain_through_vendors_to_the_microsoft_tenant_names_them(resolver):
     report = audit_dkim(f"ms-vendor.{CHAIN}", MICROSOFT, resolver=resolver)
     assert report.codes() == ["dkim.third_party_cname"]
-    assert report.problems[0].params["via"] == f"s1.relay-a.{CHAIN}, s1.relay-b.{CHAIN}"
+    assert report.findings[0].params["via"] == f"s1.relay-a.{CHAIN}, s1.relay-b.{CHAIN}"
     # The tenant's name depends on the customer: no record to publish.
-    assert report.problems[0].record is None
+    assert report.findings[0].record is None
 
 
 def test_chain_to_a_key_that_is_not_odoos_is_wrong_target(resolver):
     report = audit_dkim(f"vendor-key.{CHAIN}", ODOO, resolver=resolver)
     assert report.codes() == ["dkim.wrong_target"]
-    assert report.problems[0].params["target"] == f"odoo._domainkey.key-vendor.{CHAIN}"
+    assert report.findings[0].params["target"] == f"odoo._domainkey.key-vendor.{CHAIN}"
 
 
 def test_chain_to_nothing_is_wrong_target(resolver):

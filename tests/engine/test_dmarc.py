@@ -12,16 +12,16 @@ from odoo.addons.mail_domain_health.maildns.dmarc import (
     walk_names,
 )
 from odoo.addons.mail_domain_health.maildns.providers import get_provider
-from odoo.addons.mail_domain_health.maildns.report import DkimReport, SpfReport, Status
+from odoo.addons.mail_domain_health.maildns.result import DkimResult, SpfResult, Status
 from odoo.addons.mail_domain_health.tests.support.dnsproxy import Fault, FaultProxy
 
 ZONE = "dmarc-scenarios.test"
 ODOO = get_provider("odoo")
-SIGNED = DkimReport(selector="odoo", selectors_checked=("odoo",))
+SIGNED = DkimResult(selector="odoo", selectors_checked=("odoo",))
 
 
 def dmarc(resolver, label, *, authorized=False, dkim=None):
-    spf = SpfReport(sender_authorized=authorized)
+    spf = SpfResult(sender_authorized=authorized)
     return audit_dmarc(f"{label}.{ZONE}", ODOO, spf=spf, dkim=dkim or SIGNED, resolver=resolver)
 
 
@@ -129,9 +129,9 @@ def test_missing_record_warns_with_a_monitoring_record_to_publish(resolver):
     report = dmarc(resolver, "nothing")
     assert report.codes() == ["dmarc.missing"]
     assert report.status is Status.WARN
-    fix = report.problems[0].record
+    fix = report.findings[0].record
     assert (fix.name, fix.type, fix.value) == (f"_dmarc.nothing.{ZONE}", "TXT", "v=DMARC1; p=none")
-    assert "quarantine or reject" in report.problems[0].message
+    assert "quarantine or reject" in report.findings[0].message
     assert report.effective_policy is None
 
 
@@ -142,7 +142,7 @@ def test_two_records_at_one_name_count_as_none(resolver):
     report = dmarc(resolver, "two")
     assert report.codes() == ["dmarc.multiple_records"]
     assert report.status is Status.FAIL
-    assert "2 DMARC records" in report.problems[0].message
+    assert "2 DMARC records" in report.findings[0].message
     assert report.record is None and report.effective_policy is None
 
 
@@ -151,7 +151,7 @@ def test_lower_case_version_is_ignored_and_repaired(resolver):
     assert report.codes() == ["dmarc.syntax"]
     assert report.status is Status.FAIL
     assert report.record is None
-    assert report.problems[0].record.value == f"v=DMARC1; p=reject; rua=mailto:dmarc@lowercase.{ZONE}"
+    assert report.findings[0].record.value == f"v=DMARC1; p=reject; rua=mailto:dmarc@lowercase.{ZONE}"
 
 
 def test_invalid_policy_without_reports_makes_the_record_void(resolver):
@@ -159,14 +159,14 @@ def test_invalid_policy_without_reports_makes_the_record_void(resolver):
     assert report.codes() == ["dmarc.syntax"]
     assert report.status is Status.FAIL
     assert (report.policy, report.effective_policy) == (None, None)
-    assert report.problems[0].record.value == "v=DMARC1; p=none"
+    assert report.findings[0].record.value == "v=DMARC1; p=none"
 
 
 def test_invalid_policy_with_reports_acts_as_none(resolver):
     report = dmarc(resolver, "badp-reports")
     assert report.status is Status.FAIL
     assert report.effective_policy == "none"
-    assert report.problems[0].record.value == f"v=DMARC1; p=none; rua=mailto:dmarc@badp-reports.{ZONE}"
+    assert report.findings[0].record.value == f"v=DMARC1; p=none; rua=mailto:dmarc@badp-reports.{ZONE}"
 
 
 def test_record_without_p_but_with_reports_is_a_monitoring_record(resolver):
@@ -180,23 +180,23 @@ def test_invalid_subdomain_policy_voids_the_strict_policy(resolver):
     report = dmarc(resolver, "badsp")
     assert report.status is Status.FAIL
     assert report.effective_policy is None
-    assert report.problems[0].record.value == "v=DMARC1; p=reject"
+    assert report.findings[0].record.value == "v=DMARC1; p=reject"
 
 
 def test_repeated_tag_fails(resolver):
     report = dmarc(resolver, "duplicate")
     assert report.codes() == ["dmarc.syntax"]
     assert report.status is Status.FAIL
-    assert "twice" in report.problems[0].message
+    assert "twice" in report.findings[0].message
 
 
 def test_lesser_problems_warn_and_obsolete_or_unknown_tags_are_notes(resolver):
     report = dmarc(resolver, "lesser")
     assert report.status is Status.WARN
     assert set(report.codes()) == {"dmarc.syntax"}
-    messages = " ".join(problem.message for problem in report.problems)
+    messages = " ".join(problem.message for problem in report.findings)
     assert "adkim=x" in messages and "https://reports.example/x" in messages and "fo=2" in messages
-    assert len(report.problems) == 3
+    assert len(report.findings) == 3
     assert report.obsolete_tags == ("pct", "ri")
     notes = " ".join(report.notes)
     assert "pct= was removed by RFC 9989" in notes and "colour= is not a DMARC tag" in notes
@@ -213,7 +213,7 @@ def test_testing_mode_applies_one_step_below(resolver):
 
 
 def test_provider_passes_through_spf_alone(resolver):
-    report = dmarc(resolver, "quarantined", authorized=True, dkim=DkimReport())
+    report = dmarc(resolver, "quarantined", authorized=True, dkim=DkimResult())
     assert (report.spf_aligned, report.dkim_aligned, report.provider_can_pass) == (True, None, True)
     assert "dmarc.provider_fails" not in report.codes()
 
@@ -225,17 +225,17 @@ def test_provider_passes_through_dkim_even_under_strict_alignment(resolver):
 
 
 def test_provider_with_neither_is_told_what_receivers_do(resolver):
-    failing = DkimReport(selector="odoo", selectors_checked=("odoo",))
+    failing = DkimResult(selector="odoo", selectors_checked=("odoo",))
     failing.add("dkim.missing_key", Status.FAIL, {"name": "odoo._domainkey.example.com", "provider": "Odoo"})
     report = dmarc(resolver, "quarantined", dkim=failing)
     assert (report.dkim_aligned, report.provider_can_pass) == (False, False)
     # Under p=quarantine the provider's mail is junked: a warning that says so, with its params.
-    problem = next(problem for problem in report.problems if problem.code == "dmarc.provider_fails")
+    problem = next(problem for problem in report.findings if problem.code == "dmarc.provider_fails")
     assert (problem.status, problem.params["policy"]) == (Status.WARN, "quarantine")
 
 
 def test_unknown_dkim_leaves_the_verdict_open(resolver):
-    report = dmarc(resolver, "quarantined", dkim=DkimReport())
+    report = dmarc(resolver, "quarantined", dkim=DkimResult())
     assert (report.spf_aligned, report.dkim_aligned, report.provider_can_pass) == (False, None, None)
     # Not a pass: the policy is enforced and nothing could tell whether the mail passes it.
     assert report.codes() == ["dmarc.provider_unknown"]
@@ -324,9 +324,9 @@ def test_parse_policies(text, policy, subdomain, nonexistent):
 
 
 def test_parse_reports_a_record_not_starting_with_the_version():
-    assert parse_dmarc("p=reject; v=DMARC1").problems[0].status is Status.FAIL
-    assert parse_dmarc("v=dmarc1; p=reject").problems[0].status is Status.FAIL
-    assert parse_dmarc("v=DMARC1; p=reject").problems == ()
+    assert parse_dmarc("p=reject; v=DMARC1").findings[0].status is Status.FAIL
+    assert parse_dmarc("v=dmarc1; p=reject").findings[0].status is Status.FAIL
+    assert parse_dmarc("v=DMARC1; p=reject").findings == ()
 
 
 def test_parse_accepts_every_valid_tag_value_silently():
@@ -334,14 +334,14 @@ def test_parse_accepts_every_valid_tag_value_silently():
         "v=DMARC1; p=reject; sp=quarantine; np=reject; adkim=s; aspf=r; fo=d:s; psd=n; t=n; "
         "rua=mailto:a@example.com,mailto:b@example.net; ruf=mailto:f@example.com"
     )
-    assert record.problems == ()
+    assert record.findings == ()
     assert record.notes == ()
     assert (record.adkim, record.aspf, record.psd, record.testing) == ("s", "r", "n", False)
 
 
 def test_parse_notes_obsolete_size_suffix_and_fo_without_ruf():
     record = parse_dmarc("v=DMARC1; p=none; rua=mailto:a@example.com!10m; fo=1")
-    assert record.problems == ()
+    assert record.findings == ()
     assert any("!size" in note for note in record.notes)
     assert any("fo= has no effect" in note for note in record.notes)
 

@@ -8,7 +8,7 @@ import time
 import pytest
 
 from odoo.addons.mail_domain_health.maildns import Resolver, check_domains
-from odoo.addons.mail_domain_health.maildns.report import Status
+from odoo.addons.mail_domain_health.maildns.result import Status
 from odoo.addons.mail_domain_health.tests.support.dnsproxy import Fault, FaultProxy
 
 RUNS = 3

@@ -16,7 +16,7 @@ from odoo.addons.mail_domain_health.maildns import (
 )
 from odoo.addons.mail_domain_health.maildns.check import check_domain, check_domains
 from odoo.addons.mail_domain_health.maildns.messages import MESSAGES, PLACEHOLDERS, render
-from odoo.addons.mail_domain_health.maildns.report import Problem, Status
+from odoo.addons.mail_domain_health.maildns.result import Finding, Status
 from odoo.addons.mail_domain_health.tests.support.dnsproxy import Fault, FaultProxy
 
 # (target, provider, DKIM selectors) whose reports, taken together, hold every code of the table.
@@ -63,23 +63,23 @@ FAULTS = [Fault.DROP, Fault.SERVFAIL, Fault.REFUSED, Fault.GARBAGE]
 
 
 @pytest.fixture(scope="module")
-def emitted(zone_server) -> list[Problem]:
+def emitted(zone_server) -> list[Finding]:
     """Every problem of every scenario, and of a domain behind each DNS fault."""
     resolver = Resolver([zone_server.address], timeout=1.0, lifetime=3.0)
     problems = []
     for target, provider, selectors in SCENARIOS:
         report = check_domain(target, provider=provider, dkim_selectors=selectors, resolver=resolver)
-        problems += report.all_problems()
+        problems += report.all_findings()
     # A contact's domain: the key of a sender without a fixed selector is not searched there.
     (contact,) = check_domains(
         ["mailgun-ok.providers.test"], provider="mailgun", resolver=resolver, dkim_search_domains=[]
     )
-    problems += contact.all_problems()
+    problems += contact.all_findings()
     # Odoo rewrites the From to its notifications address.
-    problems += check_domain("kim@own.dmarc-scenarios.test", resolver=resolver, sent_as=False).all_problems()
+    problems += check_domain("kim@own.dmarc-scenarios.test", resolver=resolver, sent_as=False).all_findings()
     # The domain's aggregate reports should go to an address of another organization.
     rua = "dmarc-reports@collector.reports.test"
-    problems += check_domain("self.reports.test", resolver=resolver, dmarc_rua=rua).all_problems()
+    problems += check_domain("self.reports.test", resolver=resolver, dmarc_rua=rua).all_findings()
     # From stored facts: a public email service under quarantine, mail relayed as contacts, an address the engine
     # cannot read, and what the parts of a public email service's check say.
     problems += address_verdict("jo@gmx.de", effective_policy="quarantine", provider_can_pass=False)
@@ -87,7 +87,7 @@ def emitted(zone_server) -> list[Problem]:
         problems += relay_verdict(
             "kim@own.dmarc-scenarios.test", effective_policy=policy, provider_can_pass=False
         ).failures
-    problems += user_verdict("jo@@gmx.de", effective_policy=None, provider_can_pass=None).problems
+    problems += user_verdict("jo@@gmx.de", effective_policy=None, provider_can_pass=None).findings
     yahoo = check_domain("yahoo.com", resolver=resolver)
     for part in ("spf", "dmarc"):
         problems.append(
@@ -97,7 +97,7 @@ def emitted(zone_server) -> list[Problem]:
         with FaultProxy(zone_server.address) as proxy:
             proxy.add_rule("good.check.test", fault, "TXT")
             faulty = Resolver([proxy.address], timeout=0.3, lifetime=0.6)
-            problems += check_domain("good.check.test", resolver=faulty, timeout=2.0).all_problems()
+            problems += check_domain("good.check.test", resolver=faulty, timeout=2.0).all_findings()
     return problems
 
 
@@ -149,9 +149,9 @@ def test_dns_faults_are_told_apart_from_findings_about_the_domain(emitted):
 
 def test_a_problem_without_a_sentence_or_with_other_params_is_refused():
     with pytest.raises(ValueError, match="no message"):
-        Problem("spf.unheard_of", Status.FAIL, {})
+        Finding("spf.unheard_of", Status.FAIL, {})
     with pytest.raises(ValueError, match="params"):
-        Problem("domain.not_found", Status.FAIL, {"domain": "example.com", "extra": 1})
+        Finding("domain.not_found", Status.FAIL, {"domain": "example.com", "extra": 1})
 
 
 def test_dns_faults_say_which_server_failed(emitted):

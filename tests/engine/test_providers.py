@@ -10,7 +10,7 @@ import pytest
 from odoo.addons.mail_domain_health.maildns import PROVIDER_CHOICES, PROVIDERS, SmtpServer, detect_sender, get_provider
 from odoo.addons.mail_domain_health.maildns.check import check_domain, check_domains
 from odoo.addons.mail_domain_health.maildns.cli import main
-from odoo.addons.mail_domain_health.maildns.report import Status
+from odoo.addons.mail_domain_health.maildns.result import Status
 
 ZONE = "providers.test"
 OWN = "ip:198.51.100.25"
@@ -168,7 +168,7 @@ def test_a_server_of_unknown_addresses_is_never_a_pass(resolver):
 def test_a_public_mail_domain_fails_whatever_sends(resolver, provider):
     report = check_domain("jo@yahoo.com", provider=provider, resolver=resolver)
     assert report.status is Status.FAIL
-    assert "domain.free_mail" in [problem.code for problem in report.problems]
+    assert "domain.free_mail" in [problem.code for problem in report.findings]
     assert report.dmarc.provider_can_pass is False
     assert report.address.codes() == ["address.free_mail_dmarc_reject", "address.free_mail"]
 

@@ -21,7 +21,7 @@ from odoo.addons.mail_domain_health.maildns.providers import (
     provider_for_smtp_host,
     resolver_addresses,
 )
-from odoo.addons.mail_domain_health.maildns.report import Status
+from odoo.addons.mail_domain_health.maildns.result import Status
 
 
 def detect(resolver, servers=(), config=None, *, hosted_by_odoo=False):

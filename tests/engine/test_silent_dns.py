@@ -13,7 +13,7 @@ from test_cli import run
 
 from odoo.addons.mail_domain_health.maildns import Resolver, check_domain
 from odoo.addons.mail_domain_health.maildns.providers import SmtpServer, detect_sender, resolver_addresses
-from odoo.addons.mail_domain_health.maildns.report import Status
+from odoo.addons.mail_domain_health.maildns.result import Status
 from odoo.addons.mail_domain_health.tests.support.dnsproxy import ANY_NAME, Fault, FaultProxy, SilentServer
 
 DEADLINE = 1.5

@@ -5,7 +5,7 @@ import pytest
 from odoo.addons.mail_domain_health.maildns import Resolver
 from odoo.addons.mail_domain_health.maildns.names import to_ascii
 from odoo.addons.mail_domain_health.maildns.providers import get_provider
-from odoo.addons.mail_domain_health.maildns.report import Status
+from odoo.addons.mail_domain_health.maildns.result import Status
 from odoo.addons.mail_domain_health.maildns.spf import check_host
 from odoo.addons.mail_domain_health.maildns.spf_audit import audit_spf
 from odoo.addons.mail_domain_health.tests.support.dnsproxy import Fault, FaultProxy
@@ -22,7 +22,7 @@ def audit(name: str, resolver: Resolver, provider=ODOO):
 
 
 def problem(report, code: str):
-    matches = [item for item in report.problems if item.code == code]
+    matches = [item for item in report.findings if item.code == code]
     assert len(matches) == 1, f"expected one {code}, got {report.codes()}"
     return matches[0]
 

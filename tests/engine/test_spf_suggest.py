@@ -10,7 +10,7 @@ from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from odoo.addons.mail_domain_health.maildns.providers import get_provider
-from odoo.addons.mail_domain_health.maildns.report import Status
+from odoo.addons.mail_domain_health.maildns.result import Status
 from odoo.addons.mail_domain_health.maildns.spf import Modifier, SpfSyntaxError, check_host, parse_record, parse_term
 from odoo.addons.mail_domain_health.maildns.spf_audit import _after_all, _term_key, audit_spf, suggest_record
 
@@ -44,7 +44,7 @@ def test_suggestion_is_the_record_receivers_read_as_meant(resolver, label, provi
     fixed = f"{label}-fixed.{ZONE}"
     assert report.suggested_record == txt(resolver, fixed)
     # Every problem a record fixes carries the suggestion.
-    assert {problem.record.value for problem in report.problems if problem.record} == {report.suggested_record}
+    assert {problem.record.value for problem in report.findings if problem.record} == {report.suggested_record}
     # The suggestion repeats no term and puts nothing after "all".
     terms = report.suggested_record.split()[1:]
     assert len(terms) == len(set(terms))
@@ -60,7 +60,7 @@ def test_suggestion_is_the_record_receivers_read_as_meant(resolver, label, provi
 
 def test_all_not_last_says_which_terms_receivers_never_read(resolver):
     report = audit_spf(f"all-middle.{ZONE}", get_provider("odoo"), resolver=resolver)
-    (found,) = report.problems
+    (found,) = report.findings
     assert found.status is Status.WARN
     assert found.params == {"domain": f"all-middle.{ZONE}", "all": "~all", "ignored": "ip4:198.51.100.8"}
     assert "never see ip4:198.51.100.8" in found.message

@@ -1,6 +1,6 @@
 """The results of a check, as plain data that serialises to JSON.
 
-Every finding is a Problem: a stable `code`, a `status`, the `params` its
+Every finding is a Finding: a stable `code`, a `status`, the `params` its
 sentence needs and, where one fixes it, a Record to publish. Its English
 `message` is rendered from maildns.messages by code and params; a user
 interface in another language renders its own sentence from the same two.
@@ -26,8 +26,8 @@ def is_fault(code: str) -> bool:
 class Status(StrEnum):
     """How a finding, a part or a whole report stands.
 
-    INFO is for problems only: a fact worth showing (how the mail goes out) that changes no verdict.
-    Parts and reports are pass, warn, unknown, error or fail; an INFO problem leaves them at pass.
+    INFO is for findings only: a fact worth showing (how the mail goes out) that changes no verdict.
+    Parts and reports are pass, warn, unknown, error or fail; an INFO finding leaves them at pass.
     UNKNOWN is what the check could not judge for want of a fact only the administrator has (the public
     addresses of a server of one's own, a DKIM selector nobody published where it can be found): never
     a pass, and the finding says what to give. ERROR is the DNS failing to answer.
@@ -65,7 +65,7 @@ class Record:
 
 
 @dataclass(frozen=True)
-class Problem:
+class Finding:
     """One finding: a stable code, its status, the params of its sentence and, where one fixes it, a record.
 
     Raises ValueError when `code` has no sentence in maildns.messages or `params` are not exactly the
@@ -80,7 +80,7 @@ class Problem:
     def __post_init__(self):
         expected = PLACEHOLDERS.get(self.code)
         if expected is None:
-            raise ValueError(f"no message for problem code {self.code!r}: add it to maildns.messages")
+            raise ValueError(f"no message for finding code {self.code!r}: add it to maildns.messages")
         if set(self.params) != expected:
             raise ValueError(f"{self.code}: params {sorted(self.params)} are not the message's {sorted(expected)}")
 
@@ -125,7 +125,7 @@ class Publication:
 
 @dataclass
 class _Part:
-    problems: list[Problem] = field(default_factory=list)
+    findings: list[Finding] = field(default_factory=list)
     # False when the part could not be checked at all (the domain does not exist).
     checked: bool = True
 
@@ -133,31 +133,31 @@ class _Part:
     def status(self) -> Status:
         if not self.checked:
             return Status.FAIL
-        return worst(problem.status for problem in self.problems)
+        return worst(finding.status for finding in self.findings)
 
-    def add(self, code: str, status: Status, params: Mapping[str, str | int], record: Record | None = None) -> Problem:
-        problem = Problem(code, status, dict(params), record)
-        self.problems.append(problem)
-        return problem
+    def add(self, code: str, status: Status, params: Mapping[str, str | int], record: Record | None = None) -> Finding:
+        finding = Finding(code, status, dict(params), record)
+        self.findings.append(finding)
+        return finding
 
     def add_once(
         self, code: str, status: Status, params: Mapping[str, str | int], record: Record | None = None
-    ) -> Problem:
+    ) -> Finding:
         """add(), unless the very same finding is already there (one DNS fault met by several lookups)."""
-        problem = Problem(code, status, dict(params), record)
-        if problem not in self.problems:
-            self.problems.append(problem)
-        return problem
+        finding = Finding(code, status, dict(params), record)
+        if finding not in self.findings:
+            self.findings.append(finding)
+        return finding
 
     def codes(self) -> list[str]:
-        return [problem.code for problem in self.problems]
+        return [finding.code for finding in self.findings]
 
     def to_dict(self) -> dict:
         data = {"status": str(self.status)}
         for item in fields(self):
             value = getattr(self, item.name)
-            if item.name == "problems":
-                value = [problem.to_dict() for problem in value]
+            if item.name == "findings":
+                value = [finding.to_dict() for finding in value]
             elif isinstance(value, tuple):
                 value = list(value)
             data[item.name] = value
@@ -165,7 +165,7 @@ class _Part:
 
 
 @dataclass
-class SpfReport(_Part):
+class SpfResult(_Part):
     record: str | None = None
     dns_lookups: int = 0
     void_lookups: int = 0
@@ -176,7 +176,7 @@ class SpfReport(_Part):
 
 
 @dataclass
-class DkimReport(_Part):
+class DkimResult(_Part):
     selector: str | None = None
     record: str | None = None
     cname_target: str | None = None
@@ -193,7 +193,7 @@ class DkimReport(_Part):
 
 
 @dataclass
-class DmarcReport(_Part):
+class DmarcResult(_Part):
     record: str | None = None
     record_domain: str | None = None
     policy: str | None = None
@@ -217,23 +217,23 @@ class DmarcReport(_Part):
 
 
 @dataclass
-class AddressReport(_Part):
+class AddressResult(_Part):
     address: str | None = None
     free_mail: bool = False
 
 
 @dataclass
-class DomainReport:
+class DomainResult:
     """Everything known about one target after a check."""
 
     target: str
     domain: str
     provider: str
-    spf: SpfReport
-    dkim: DkimReport
-    dmarc: DmarcReport
-    address: AddressReport | None = None
-    problems: list[Problem] = field(default_factory=list)
+    spf: SpfResult
+    dkim: DkimResult
+    dmarc: DmarcResult
+    address: AddressResult | None = None
+    findings: list[Finding] = field(default_factory=list)
     elapsed: float = 0.0
 
     @property
@@ -242,28 +242,28 @@ class DomainReport:
 
     @property
     def status(self) -> Status:
-        return worst([problem.status for problem in self.problems] + [part.status for part in self.parts])
+        return worst([finding.status for finding in self.findings] + [part.status for part in self.parts])
 
-    def all_problems(self) -> list[Problem]:
-        return self.problems + [problem for part in self.parts for problem in part.problems]
+    def all_findings(self) -> list[Finding]:
+        return self.findings + [finding for part in self.parts for finding in part.findings]
 
     def codes(self) -> list[str]:
-        return [problem.code for problem in self.all_problems()]
+        return [finding.code for finding in self.all_findings()]
 
-    def faults(self) -> list[Problem]:
+    def faults(self) -> list[Finding]:
         """The DNS faults met, each named once: SPF, DKIM and DMARC asking a server that refuses is one fault."""
-        distinct: dict[tuple, Problem] = {}
-        for problem in self.all_problems():
-            if problem.is_fault:
-                distinct.setdefault((problem.code, problem.params["nameserver"], problem.params["detail"]), problem)
+        distinct: dict[tuple, Finding] = {}
+        for finding in self.all_findings():
+            if finding.is_fault:
+                distinct.setdefault((finding.code, finding.params["nameserver"], finding.params["detail"]), finding)
         return list(distinct.values())
 
     def records_to_publish(self) -> list[Record]:
         """The records that fix the findings, each name and type once."""
         seen: dict[tuple[str, str], Record] = {}
-        for problem in self.all_problems():
-            if problem.record is not None:
-                seen.setdefault((problem.record.name, problem.record.type), problem.record)
+        for finding in self.all_findings():
+            if finding.record is not None:
+                seen.setdefault((finding.record.name, finding.record.type), finding.record)
         return list(seen.values())
 
     def publications(self) -> list[Publication]:
@@ -286,7 +286,7 @@ class DomainReport:
             "domain": self.domain,
             "provider": self.provider,
             "status": str(self.status),
-            "problems": [problem.to_dict() for problem in self.problems],
+            "findings": [finding.to_dict() for finding in self.findings],
             "spf": self.spf.to_dict(),
             "dkim": self.dkim.to_dict(),
             "dmarc": self.dmarc.to_dict(),

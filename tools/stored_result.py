@@ -1,4 +1,4 @@
-"""From the engine's reports to what a check record stores: the run's DNS work and the rows it writes.
+"""From the engine's results to what a check record stores: the run's DNS work and the rows it writes.
 
 No ORM here: resolve_domains() runs in the nightly run's threads while the ORM writes another batch.
 """
@@ -13,21 +13,21 @@ _logger = logging.getLogger(__name__)
 
 # DMARC policies, as the engine reports them and the check records store them.
 POLICIES = ("none", "quarantine", "reject")
-# The parts of a report that carry problems, after the domain's own.
+# The parts of a result that carry findings, after the domain's own.
 PARTS = ("spf", "dkim", "dmarc", "address")
 
 
 def resolve_domains(names: list[str], settings: CheckSettings, resolver: Resolver) -> list:
-    """Ask the DNS about `names` with the run's settings (who sends included): one report per name, in order.
+    """Ask the DNS about `names` with the run's settings (who sends included): one result per name, in order.
 
-    A company's domains whose DMARC reports should reach Odoo (settings.dmarc_rua, {domain: address}) are
+    A company's domains whose DMARC results should reach Odoo (settings.dmarc_rua, {domain: address}) are
     checked with that address, so that the DMARC record to publish carries it.
     """
     addresses = settings.dmarc_rua
     groups: dict[str | None, list[str]] = {}
     for name in names:
         groups.setdefault(addresses.get(name), []).append(name)
-    reports = {}
+    results = {}
     for address, group in groups.items():
         found = check_domains(
             group,
@@ -39,8 +39,8 @@ def resolve_domains(names: list[str], settings: CheckSettings, resolver: Resolve
             reported_selectors=settings.reported_selectors,
             dkim_search_domains=settings.dkim_search_domains,
         )
-        reports.update(zip(group, found, strict=True))
-    return [reports[name] for name in names]
+        results.update(zip(group, found, strict=True))
+    return [results[name] for name in names]
 
 
 def resolve_or_log(names: list[str], *, settings: CheckSettings, resolver: Resolver) -> list | None:
@@ -54,10 +54,10 @@ def resolve_or_log(names: list[str], *, settings: CheckSettings, resolver: Resol
 
 
 def same_result(stored: dict | None, data: dict) -> bool:
-    """Whether a new report says what the stored one said (the time it took aside)."""
+    """Whether a new result says what the stored one said (the time it took aside)."""
     if not stored:
         return False
-    # Through JSON, as the stored report went: tuples become lists, keys strings.
+    # Through JSON, as the stored result went: tuples become lists, keys strings.
     return {**stored, "elapsed": None} == {**json.loads(json.dumps(data)), "elapsed": None}
 
 
@@ -78,37 +78,37 @@ def _zone_text(record_type: str, value: str) -> str:
     return f'"{value}"' if record_type == "TXT" else value
 
 
-def publications(report: dict | None) -> list[tuple[str | None, dict, str]]:
-    """The records a stored report (DomainReport.to_dict()) says to publish, in order, as (code, params, zone
+def publications(result: dict | None) -> list[tuple[str | None, dict, str]]:
+    """The records a stored result (DomainResult.to_dict()) says to publish, in order, as (code, params, zone
     line): the code and params of the sentence saying whether the record is added or replaces one the domain
-    has (maildns.Publication); None for a report stored before records said it, until its next check."""
+    has (maildns.Publication); None for a result stored before records said it, until its next check."""
     return [
         (
             entry.get("code"),
             entry.get("params") or {},
             f"{entry['name']}. {entry['type']} {_zone_text(entry['type'], entry['value'])}",
         )
-        for entry in (report or {}).get("records_to_publish") or []
+        for entry in (result or {}).get("records_to_publish") or []
     ]
 
 
-def problem_values(report) -> list[dict]:
-    """The rows of a report's problems, in the order the report gives them, domain problems first."""
+def finding_values(result) -> list[dict]:
+    """The rows of a result's findings, in the order the result gives them, domain findings first."""
     values = []
-    parts = [("domain", report.problems)] + [
-        (name, getattr(report, name).problems) for name in PARTS if getattr(report, name) is not None
+    parts = [("domain", result.findings)] + [
+        (name, getattr(result, name).findings) for name in PARTS if getattr(result, name) is not None
     ]
-    for part, problems in parts:
-        for problem in problems:
-            record = problem.record
+    for part, findings in parts:
+        for finding in findings:
+            record = finding.record
             values.append(
                 {
                     "sequence": len(values),
                     "part": part,
-                    "code": problem.code,
-                    "params": dict(problem.params),
-                    "message": problem.message,
-                    "severity": str(problem.status),
+                    "code": finding.code,
+                    "params": dict(finding.params),
+                    "message": finding.message,
+                    "severity": str(finding.status),
                     "record_name": record and record.name,
                     "record_type": record and record.type,
                     "record_value": record and record.value,

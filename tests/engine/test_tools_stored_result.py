@@ -1,4 +1,4 @@
-"""tools/stored_report.py: the run's DNS work and the rows a check record stores, against Knot."""
+"""tools/stored_result.py: the run's DNS work and the rows a check record stores, against Knot."""
 
 import json
 
@@ -6,9 +6,9 @@ import pytest
 
 from odoo.addons.mail_domain_health.maildns import Resolver, Status, check_domain
 from odoo.addons.mail_domain_health.tools.check_settings import CheckSettings, Sender
-from odoo.addons.mail_domain_health.tools.stored_report import (
+from odoo.addons.mail_domain_health.tools.stored_result import (
+    finding_values,
     policy_or_false,
-    problem_values,
     resolve_domains,
     resolve_or_log,
     same_result,
@@ -43,7 +43,7 @@ def test_resolve_or_log_logs_a_failed_batch_and_gives_none(zone_server, caplog):
     assert "checking 1 domains failed" in caplog.text
 
 
-def test_the_stored_report_is_the_same_whatever_time_it_took(resolver):
+def test_the_stored_result_is_the_same_whatever_time_it_took(resolver):
     data = check_domain("good.check.test", resolver=resolver).to_dict()
     stored = json.loads(json.dumps({**data, "elapsed": 0.5}))
     assert same_result(stored, {**data, "elapsed": 1.5})
@@ -64,7 +64,7 @@ def test_zone_lines_and_problem_values_of_a_domain_with_nothing_published(resolv
         "odoo._domainkey.bare.check.test. CNAME odoo._domainkey.odoo.com.",
         '_dmarc.bare.check.test. TXT "v=DMARC1; p=none"',
     ]
-    values = problem_values(report)
+    values = finding_values(report)
     assert [(row["sequence"], row["part"], row["code"], row["severity"], row["record_name"]) for row in values] == [
         (0, "spf", "spf.missing", "fail", "bare.check.test"),
         (1, "dkim", "dkim.missing", "fail", "odoo._domainkey.bare.check.test"),

@@ -5,12 +5,12 @@ from ..tools.findings import render
 from .mail_domain_check import STATUSES
 
 
-class MailDomainCheckProblem(models.Model):
+class MailDomainCheckFinding(models.Model):
     """One finding of a domain's check, as the engine gave it: a code, its params and a status, rendered in
     the reader's language when shown."""
 
-    _name = "mail.domain.check.problem"
-    _description = "Mail Domain Check Problem"
+    _name = "mail.domain.check.finding"
+    _description = "Mail Domain Check Finding"
     _order = "check_id, sequence, id"
 
     check_id = fields.Many2one("mail.domain.check", required=True, index=True, ondelete="cascade")
@@ -33,7 +33,7 @@ class MailDomainCheckProblem(models.Model):
     @api.depends("code", "params")
     @api.depends_context("lang")
     def _compute_description(self):
-        for problem in self:
-            problem.description = (
-                render(self.env, problem.code, problem.params, default=problem.message) if problem.code else False
+        for finding in self:
+            finding.description = (
+                render(self.env, finding.code, finding.params, default=finding.message) if finding.code else False
             )
