@@ -204,6 +204,7 @@ class MailDomainCheck(models.Model):
             if code:
                 lines.append(render(self.env, code, params))
             lines.append(f"    {line}")
+        return "\n".join(lines) or False
 
     @api.depends("name")
     def _compute_display_name(self):
