@@ -72,17 +72,17 @@ def main() -> int:
     print(
         f"maildns memory: RSS grew {ours['peak_mib']:.1f} MiB for {ours['domains']} domains "
         f"({ours['peak_mib'] * 1024 / ours['domains']:.1f} KiB a domain), holding {ours['cached']} cached lookups "
-        f"and the {ours['domains']} reports returned"
+        f"and the {ours['domains']} results returned"
     )
     if peer:
         print(f"throughput ratio maildns / checkdmarc: {ours['rate'] / peer['rate']:.1f}x")
     statuses = {}
-    for report in ours["reports"]:
-        statuses[str(report.status)] = statuses.get(str(report.status), 0) + 1
+    for result in ours["results"]:
+        statuses[str(result.status)] = statuses.get(str(result.status), 0) + 1
     print(f"maildns statuses: {dict(sorted(statuses.items()))}")
     if statuses.get("error"):
         # The bench injects no fault: an error means its zones do not answer as real DNS would.
-        codes = sorted({p.code for r in ours["reports"] if str(r.status) == "error" for p in r.all_findings()})
+        codes = sorted({f.code for r in ours["results"] if str(r.status) == "error" for f in r.all_findings()})
         print(f"unexpected errors ({', '.join(codes)}): the figures above do not describe a real workload")
         return 1
     return 0
@@ -113,11 +113,11 @@ def _run_maildns(domains: list[str], forwarder: ForwarderProcess, workers: int) 
     resolver = Resolver([forwarder.address], timeout=2.0, lifetime=5.0)
     before = _peak_rss()
     started = time.perf_counter()
-    reports = check_domains(domains, resolver=resolver, workers=workers, timeout=30)
+    results = check_domains(domains, resolver=resolver, workers=workers, timeout=30)
     wall = time.perf_counter() - started
     peak = _peak_rss() - before
     return _row(domains, forwarder, wall, peak) | {
-        "reports": reports,
+        "results": results,
         "resolver_sent": resolver.stats.messages_sent,
         "cached": resolver.stats.lookups,
     }

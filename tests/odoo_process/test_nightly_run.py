@@ -49,7 +49,7 @@ def _half_written(database) -> int:
         cursor.execute(
             f"""
             SELECT count(*) FROM mail_domain_check
-             WHERE {OURS} AND ((checked_at IS NULL) <> (status IS NULL) OR (checked_at IS NULL) <> (report IS NULL))
+             WHERE {OURS} AND ((checked_at IS NULL) <> (status IS NULL) OR (checked_at IS NULL) <> (result IS NULL))
             """
         )
         return cursor.fetchone()[0]

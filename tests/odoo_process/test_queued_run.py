@@ -86,7 +86,7 @@ def test_the_job_runner_checks_every_queued_domain(odoo, database, slow_dns, con
     assert [result for _, _, result, *_ in jobs] == [f"{len(group)} domains checked" for group in groups]
     checked = _one(
         database,
-        f"SELECT count(*) FROM mail_domain_check WHERE {OURS} AND status = 'pass' AND report IS NOT NULL",
+        f"SELECT count(*) FROM mail_domain_check WHERE {OURS} AND status = 'pass' AND result IS NOT NULL",
     )
     assert checked == [(len(DOMAINS),)]
 
