@@ -143,6 +143,14 @@ class UserVerdict:
 
     findings: tuple[Finding, ...]
     domain_parts: tuple[str, ...] = ()
+    address: str = ""
+
+    def said(self) -> tuple[Finding, ...]:
+        """What to tell the user of the address: its findings, or, when none stands against it, that receivers
+        accept the mail Odoo sends as it (address.accepted)."""
+        if self.findings or not self.address:
+            return self.findings
+        return (Finding("address.accepted", Status.PASS, {"address": self.address}),)
 
     def concerns(self, part: str, status: str) -> bool:
         """Whether a finding of the domain's check, in `part` ("domain", "spf", "dkim", "dmarc") with `status`,
@@ -162,7 +170,7 @@ def user_verdict(
     except MailDNSError:
         return UserVerdict((_invalid(address),))
     free_mail = any(finding.code == "address.free_mail" for finding in findings)
-    return UserVerdict(tuple(findings), SENDING_PARTS if sent_as and not free_mail else ())
+    return UserVerdict(tuple(findings), SENDING_PARTS if sent_as and not free_mail else (), address)
 
 
 # What receivers do to mail relayed as an address, by the address verdict's finding: the relayed-mail sentence

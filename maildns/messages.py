@@ -43,6 +43,9 @@ MESSAGES: dict[str, str] = {
     ),
     # DNS faults. Timeouts, refusals and unusable replies come from the DNS server this check asks (the
     # configured one, or the system's); SERVFAIL is that server saying the domain's own name servers failed.
+    # A part (SPF, DKIM, DMARC) whose status is an error and which has nothing else to say: the faults are
+    # listed apart, each once.
+    "part.unanswered": _("Unknown: the DNS did not answer (see below)."),
     "dns.timeout": _(
         "The DNS server %(nameserver)s did not answer about %(name)s in time (%(detail)s): the result is "
         "unknown. Check that this DNS server is reachable, or try again later."
@@ -238,6 +241,7 @@ MESSAGES: dict[str, str] = {
     "address.free_mail_dmarc_quarantine": _(
         "The DMARC policy of %(domain)s is quarantine: mail that Odoo sends as %(address)s lands in spam."
     ),
+    "address.accepted": _("Receivers accept the mail Odoo sends as %(address)s."),
     "address.invalid": _(
         "%(text)s is not an email address the check can read: whether receivers accept the mail sent as it "
         "is not known. Correct the address."

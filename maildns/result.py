@@ -258,6 +258,10 @@ class DomainResult:
                 distinct.setdefault((finding.code, finding.params["nameserver"], finding.params["detail"]), finding)
         return list(distinct.values())
 
+    def timed_out(self) -> bool:
+        """Whether the DNS left part of this result unanswered for lack of time: worth asking again, longer."""
+        return any(finding.code == "dns.timeout" for finding in self.all_findings())
+
     def records_to_publish(self) -> list[Record]:
         """The records that fix the findings, each name and type once."""
         seen: dict[tuple[str, str], Record] = {}

@@ -134,7 +134,7 @@ class MailDomainCheck(models.Model):
                 )
                 reason = "\n".join(dict.fromkeys(p.description for p in findings))
                 if not reason and check[f"{part}_status"] == "error":
-                    reason = self.env._("Unknown: the DNS did not answer (see below).")
+                    reason = render(self.env, "part.unanswered", {})
                 check[f"{part}_reason"] = reason or False
             check.last_error = "\n".join(check._render_faults(check.last_faults or [])) or False
             check.fault_summary = check._fault_summary()

@@ -116,7 +116,7 @@ class MailDomainCheck(models.Model):
                 return names
             settings = replace(settings, timeout=min(settings.timeout, time_left))
         pairs = list(zip(names, self._resolve(names, settings), strict=True))
-        queued = [name for name, result in pairs if interactive and _timed_out(result)]
+        queued = [name for name, result in pairs if interactive and result.timed_out()]
         answered = [(name, result) for name, result in pairs if name not in queued]
 
         def write(Check):
@@ -372,8 +372,3 @@ class MailDomainCheck(models.Model):
         record = self if self.status else self.with_context(tracking_disable=True)
         record.write(values)
         return "renewed"
-
-
-def _timed_out(result) -> bool:
-    """Whether the DNS left part of a result unanswered for lack of time (worth asking again, longer)."""
-    return any(finding.code == "dns.timeout" for finding in result.all_findings())

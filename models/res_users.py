@@ -63,17 +63,11 @@ class ResUsers(models.Model):
             checks = self.env["mail.domain.check"].sudo()._checks_by_name({email_domain(address)})
             check = next(iter(checks.values()), self.env["mail.domain.check"])
             verdict, _ = user._mail_domain_health_verdict(check)
-            address_findings = [
-                render(self.env, finding.code, finding.params) for finding in worst_first(list(verdict.findings))
-            ]
-            if address_findings:
-                user.mail_domain_health_own_note = " ".join(address_findings)
-            elif not check.checked_at:
+            if not verdict.findings and not check.checked_at:
                 user.mail_domain_health_own_note = self.env._("The domain of your address has not been checked yet.")
-            else:
-                user.mail_domain_health_own_note = self.env._(
-                    "Receivers accept the mail Odoo sends as %(address)s.", address=address
-                )
+                continue
+            said = worst_first(list(verdict.said()))
+            user.mail_domain_health_own_note = " ".join(render(self.env, each.code, each.params) for each in said)
 
     @api.depends("email", "login", "company_id.alias_domain_id")
     @api.depends_context("uid", "lang")

@@ -350,3 +350,21 @@ def test_free_mail_dmarc_that_stops_nothing_is_not_said_to_be_enforced():
     assert reason.code == "domain.free_mail_part"
     reason = free_mail_reason("gmx.de", "dmarc", effective_policy="quarantine", codes=["dmarc.provider_fails"])
     assert (reason.code, reason.status) == ("domain.free_mail_dmarc", Status.WARN)
+
+
+def test_a_user_verdict_says_receivers_accept_an_address_nothing_stands_against():
+    verdict = user_verdict("ops@good.check.test", effective_policy="reject", provider_can_pass=True)
+    assert verdict.findings == ()
+    (said,) = verdict.said()
+    assert (said.code, said.status, dict(said.params)) == (
+        "address.accepted",
+        Status.PASS,
+        {"address": "ops@good.check.test"},
+    )
+    assert said.message == "Receivers accept the mail Odoo sends as ops@good.check.test."
+
+
+def test_a_user_verdict_with_findings_says_those_only():
+    verdict = user_verdict("jo@yahoo.com", effective_policy="reject", provider_can_pass=False)
+    assert verdict.said() == verdict.findings
+    assert "address.accepted" not in {finding.code for finding in verdict.said()}

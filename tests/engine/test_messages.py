@@ -88,6 +88,8 @@ def emitted(zone_server) -> list[Finding]:
             "kim@own.dmarc-scenarios.test", effective_policy=policy, provider_can_pass=False
         ).failures
     problems += user_verdict("jo@@gmx.de", effective_policy=None, provider_can_pass=None).findings
+    # A user's address nothing stands against: what is said of it.
+    problems += user_verdict("ops@good.check.test", effective_policy="reject", provider_can_pass=True).said()
     yahoo = check_domain("yahoo.com", resolver=resolver)
     for part in ("spf", "dmarc"):
         problems.append(
@@ -103,8 +105,9 @@ def emitted(zone_server) -> list[Finding]:
 
 def test_every_code_of_the_table_is_emitted_and_every_emitted_code_has_a_sentence(emitted):
     # The reason codes of sender detections (sender.*) are covered by test_sender.py, the bulk-sender rules'
-    # sentences (bulk.*) by test_bulk.py, how records go in (publish.*) by test_the_records_to_publish_...
-    problem_codes = {code for code in MESSAGES if not code.startswith(("sender.", "bulk.", "publish."))}
+    # sentences (bulk.*) by test_bulk.py, how records go in (publish.*) by test_the_records_to_publish_...; a
+    # part's sentence (part.*) is what the screens say of a part that has only DNS faults, which are findings.
+    problem_codes = {code for code in MESSAGES if not code.startswith(("sender.", "bulk.", "publish.", "part."))}
     assert {problem.code for problem in emitted} == problem_codes
 
 

@@ -35,6 +35,7 @@ def test_a_whole_check_ends_at_its_deadline_when_the_dns_never_answers(truncate_
     assert elapsed < DEADLINE + SLACK, f"{elapsed:.2f} s"
     assert report.status is Status.ERROR
     assert "dns.timeout" in report.codes()
+    assert report.timed_out(), "worth asking again with more time"
 
 
 def test_a_server_that_refuses_everything_ends_the_check_at_once(zone_server):
@@ -46,6 +47,7 @@ def test_a_server_that_refuses_everything_ends_the_check_at_once(zone_server):
     assert elapsed < 0.5, f"{elapsed:.2f} s"
     assert report.status is Status.ERROR
     assert {problem.code for problem in report.faults()} == {"dns.refused"}
+    assert not report.timed_out(), "a refusal is an answer: more time would not change it"
 
 
 def test_the_senders_host_is_resolved_within_the_deadline():
