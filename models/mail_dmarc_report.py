@@ -113,6 +113,7 @@ class MailDmarcReport(models.Model):
 
     # Settings
 
+    @api.model
     def _get_report_settings(self) -> dict:
         """The alert thresholds and the retention, from the system parameters Settings writes."""
         params = self.env["ir.config_parameter"].sudo()
@@ -121,10 +122,6 @@ class MailDmarcReport(models.Model):
         for reason in reasons:
             _logger.warning("mail_domain_health: setting %s", reason)
         return settings
-
-        # Reports cover days in UTC: the dates are shown as the reporter wrote them, one date for one day.
-        begin, end = (format_date(self.env, moment.date()) for moment in (self.date_begin, self.date_end))
-        return begin if begin == end else f"{begin} – {end}"
 
     # Retention
 
