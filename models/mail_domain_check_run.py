@@ -93,7 +93,8 @@ class MailDomainCheck(models.Model):
             return []
         started = time.monotonic()
         deadline = started + INTERACTIVE_TIMEOUT if interactive else None
-        public = self._get_check_settings(with_sender=False).public_names(names)
+        settings = self._get_check_settings(with_sender=False)
+        public = settings.public_names(names)
         private = [name for name in names if name not in public]
         if private:
             raise UserError(
@@ -106,7 +107,7 @@ class MailDomainCheck(models.Model):
         if not self._may_write_apart():
             self._get_or_create(names)._check_in_background()
             return names
-        settings = self._get_check_settings(deadline=deadline)
+        settings = self._with_sender(settings, deadline)
         if interactive:
             time_left = deadline - time.monotonic()
             if settings.sender.timed_out or time_left < MIN_INTERACTIVE_TIME:
@@ -198,8 +199,8 @@ class MailDomainCheck(models.Model):
             return
         # Who sends is known within one domain's timeout, or said to be unknown: a silent DNS holds "Checking…"
         # on screen for one timeout, not for one per address asked.
-        timeout = self._get_check_settings(with_sender=False).timeout
-        settings = self._get_check_settings(deadline=time.monotonic() + timeout)
+        settings = self._get_check_settings(with_sender=False)
+        settings = self._with_sender(settings, deadline=time.monotonic() + settings.timeout)
         self.env["ir.cron"]._commit_progress(remaining=len(names))
         results = self._resolve(names, settings)
         # Storing them tells the screens waiting on them (_store_results).

@@ -101,8 +101,12 @@ class MailDomainCheck(models.Model):
             _logger.warning("mail_domain_health: setting %s", reason)
         # Read with the settings: a result is marked with the version it was made under, not a later one.
         settings = replace(settings, version=self.env["mail.domain.check.state"]._get().settings_version)
-        if not with_sender:
-            return settings
+        return self._with_sender(settings, deadline) if with_sender else settings
+
+    @api.model
+    def _with_sender(self, settings: CheckSettings, deadline: float | None = None) -> CheckSettings:
+        """`settings` (read without the sender) with who sends, found by `deadline` (see _get_check_settings),
+        and what the database knows of its domains for the DNS questions."""
         timed_out = []
         detection = self._detect_sender(settings, self._new_resolver(settings), deadline, timed_out)
         return replace(
